@@ -1,0 +1,20 @@
+import type { Command } from '../command.js';
+import { localBatchInference } from './local-batch-inference.js';
+import { localDeployment, localDeploymentRm } from './local-deployment.js';
+import { localDeploymentTest } from './local-deployment-test.js';
+import { localMlflowServer, localMlflowServerRm } from './local-mlflow-server.js';
+import { localTraining } from './local-training.js';
+import { synth } from './synth.js';
+
+/** Every command, registered explicitly (no directory scanning). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const commands: Command<any>[] = [
+  synth,
+  localMlflowServer,
+  localMlflowServerRm,
+  localTraining,
+  localDeployment,
+  localDeploymentRm,
+  localDeploymentTest,
+  localBatchInference,
+];

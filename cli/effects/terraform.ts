@@ -1,0 +1,171 @@
+import { existsSync, writeFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { ExternalError, UsageError } from '../errors.js';
+import type { Reporter } from '../progress.js';
+
+export const MIN_TERRAFORM_VERSION = [1, 10, 0] as const;
+
+export interface TerraformBinary {
+  readonly path: string;
+  readonly flavor: 'terraform' | 'tofu';
+  readonly version: string;
+}
+
+/** What a plan would do, counted the way `terraform plan` summarises it. */
+export interface PlanSummary {
+  readonly add: number;
+  readonly change: number;
+  readonly destroy: number;
+  /** Resources replaced (destroyed and created again), counted in add and destroy too. */
+  readonly replace: readonly string[];
+  readonly updateInPlace: readonly string[];
+}
+
+export function isAtLeast(version: string, minimum: readonly number[]): boolean {
+  const parts = version.replace(/^v/, '').split(/[.-]/).slice(0, 3).map(Number);
+  for (let index = 0; index < minimum.length; index += 1) {
+    const part = parts[index] ?? 0;
+    if (part !== minimum[index]) return part > minimum[index];
+  }
+  return true;
+}
+
+/**
+ * Picks the Terraform binary: MLOPS_TERRAFORM_BIN (a path or a name on PATH), else `tofu`, else
+ * `terraform` on PATH; refuses versions older than 1.10 (S3-native state locking needs it).
+ */
+export async function resolveTerraformBinary(env: NodeJS.ProcessEnv = process.env): Promise<TerraformBinary> {
+  const candidates = env.MLOPS_TERRAFORM_BIN ? [env.MLOPS_TERRAFORM_BIN] : ['tofu', 'terraform'];
+  for (const candidate of candidates) {
+    const result = await execa(candidate, ['version', '-json'], { reject: false, env });
+    if (result.failed || result.exitCode !== 0) continue;
+    const version = String(JSON.parse(result.stdout).terraform_version ?? '');
+    const flavor = /tofu/.test(candidate) || /OpenTofu/i.test(result.stdout) ? 'tofu' : 'terraform';
+    if (!isAtLeast(version, MIN_TERRAFORM_VERSION)) {
+      throw new UsageError(`${candidate} is version ${version}; mlops needs terraform or tofu ${MIN_TERRAFORM_VERSION.join('.')} or newer`);
+    }
+    return { path: candidate, flavor, version };
+  }
+  throw new UsageError(
+    env.MLOPS_TERRAFORM_BIN
+      ? `MLOPS_TERRAFORM_BIN=${env.MLOPS_TERRAFORM_BIN} does not run (\`${env.MLOPS_TERRAFORM_BIN} version -json\` failed)`
+      : 'neither `tofu` nor `terraform` is on PATH: install one (1.10 or newer) or set MLOPS_TERRAFORM_BIN',
+  );
+}
+
+/** Counts the resource changes of `terraform show -json <plan>`. */
+export function summarisePlan(plan: { resource_changes?: { address: string; change: { actions: string[] } }[] }): PlanSummary {
+  let add = 0;
+  let change = 0;
+  let destroy = 0;
+  const replace: string[] = [];
+  const updateInPlace: string[] = [];
+  for (const resource of plan.resource_changes ?? []) {
+    const actions = resource.change.actions;
+    if (actions.includes('create')) add += 1;
+    if (actions.includes('delete')) destroy += 1;
+    if (actions.includes('create') && actions.includes('delete')) replace.push(resource.address);
+    if (actions.length === 1 && actions[0] === 'update') {
+      change += 1;
+      updateInPlace.push(resource.address);
+    }
+  }
+  return { add, change, destroy, replace, updateInPlace };
+}
+
+export function describePlan(summary: PlanSummary): string {
+  const text = `Plan: ${summary.add} to add, ${summary.change} to change, ${summary.destroy} to destroy.`;
+  return summary.replace.length > 0 ? `${text} Replaced: ${summary.replace.join(', ')}` : text;
+}
+
+export const EMULATOR_OVERRIDE_FILE = 'emulator_override.tf.json';
+const EMULATOR_BACKEND_FILE = 'emulator.s3.tfbackend';
+
+/**
+ * With AWS_ENDPOINT_URL set (an emulator such as moto, or LocalStack), the provider and the S3
+ * backend are pointed at it: the provider through an override file next to the synthesized stack,
+ * the backend through a partial backend configuration file given to `init`.
+ */
+function prepareEmulator(stackDir: string, endpoint: string | undefined): string[] {
+  const overridePath = join(stackDir, EMULATOR_OVERRIDE_FILE);
+  const backendPath = join(stackDir, EMULATOR_BACKEND_FILE);
+  if (!endpoint) {
+    rmSync(overridePath, { force: true });
+    rmSync(backendPath, { force: true });
+    return [];
+  }
+  const provider = {
+    s3_use_path_style: true,
+    skip_credentials_validation: true,
+    skip_metadata_api_check: 'true',
+    skip_region_validation: true,
+  };
+  writeFileSync(overridePath, `${JSON.stringify({ provider: { aws: provider } }, null, 2)}\n`);
+  writeFileSync(
+    backendPath,
+    [
+      `endpoints = { s3 = "${endpoint}" }`,
+      'use_path_style = true',
+      'skip_credentials_validation = true',
+      'skip_metadata_api_check = true',
+      'skip_region_validation = true',
+      'skip_requesting_account_id = true',
+      '',
+    ].join('\n'),
+  );
+  return [`-backend-config=${EMULATOR_BACKEND_FILE}`];
+}
+
+export interface TerraformRunner {
+  readonly binary: TerraformBinary;
+  init(stackDir: string): Promise<void>;
+  plan(stackDir: string, options?: { destroy?: boolean }): Promise<PlanSummary>;
+  applyPlan(stackDir: string): Promise<void>;
+  destroy(stackDir: string): Promise<void>;
+  outputs(stackDir: string): Promise<Record<string, unknown>>;
+}
+
+const PLAN_FILE = 'mlops.tfplan';
+
+/** Runs terraform or tofu in a synthesized stack's folder, its output streamed to stderr. */
+export function createTerraformRunner(binary: TerraformBinary, reporter: Reporter, env: NodeJS.ProcessEnv = process.env): TerraformRunner {
+  const runEnv = { ...env, TF_IN_AUTOMATION: '1', TF_INPUT: '0' };
+  async function run(stackDir: string, args: string[], label: string, quiet = false): Promise<string> {
+    const step = reporter.step(`${binary.flavor} ${label}`);
+    const child = execa(binary.path, args, { cwd: stackDir, env: runEnv, reject: false, all: true, buffer: true });
+    if (!quiet) child.all?.on('data', (chunk: Buffer) => process.stderr.write(chunk));
+    const result = await child;
+    if (result.exitCode !== 0) {
+      step.fail();
+      const tail = String(result.all ?? '').split('\n').slice(-40).join('\n');
+      throw new ExternalError(`${binary.flavor} ${args[0]} failed in ${stackDir} (exit ${result.exitCode})${quiet ? `:\n${tail}` : ''}`);
+    }
+    step.done();
+    return String(result.stdout ?? '');
+  }
+  return {
+    binary,
+    async init(stackDir) {
+      if (!existsSync(join(stackDir, 'cdk.tf.json'))) throw new ExternalError(`no synthesized stack in ${stackDir}`);
+      const backendArgs = prepareEmulator(stackDir, env.AWS_ENDPOINT_URL);
+      await run(stackDir, ['init', '-input=false', '-reconfigure', '-no-color', ...backendArgs], 'init', true);
+    },
+    async plan(stackDir, options = {}) {
+      await run(stackDir, ['plan', '-input=false', '-no-color', `-out=${PLAN_FILE}`, ...(options.destroy ? ['-destroy'] : [])], 'plan', true);
+      const shown = await run(stackDir, ['show', '-json', PLAN_FILE], 'show plan', true);
+      return summarisePlan(JSON.parse(shown));
+    },
+    async applyPlan(stackDir) {
+      await run(stackDir, ['apply', '-input=false', '-no-color', PLAN_FILE], 'apply');
+    },
+    async destroy(stackDir) {
+      await run(stackDir, ['destroy', '-input=false', '-no-color', '-auto-approve'], 'destroy');
+    },
+    async outputs(stackDir) {
+      const text = await run(stackDir, ['output', '-json', '-no-color'], 'output', true);
+      const raw = JSON.parse(text) as Record<string, { value: unknown }>;
+      return Object.fromEntries(Object.entries(raw).map(([name, output]) => [name, output.value]));
+    },
+  };
+}

@@ -1,0 +1,22 @@
+/** The user gave something the tool cannot use: a flag, a setting, a project folder. Exit code 2. */
+export class UsageError extends Error {
+  readonly exitCode = 2;
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** An outside tool or service failed (terraform, AWS, MLflow, docker) or the job itself failed. Exit code 1. */
+export class ExternalError extends Error {
+  readonly exitCode = 1;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ExternalError';
+  }
+}
+
+/** Formats a list of violations of one input as one message, the way aws-s3's bucket-name check does. */
+export function violationsMessage(subject: string, violations: readonly string[]): string {
+  return `${subject}:\n${violations.map((violation) => `  - ${violation}`).join('\n')}`;
+}

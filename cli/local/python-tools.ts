@@ -1,0 +1,18 @@
+import { delimiter, join } from 'node:path';
+
+/**
+ * The MLflow command line: from MLOPS_PYTHON_BIN (a virtualenv's bin folder, as the test toolchain
+ * sets) or else from PATH, as a user who installed mlflow has it.
+ */
+export function pythonTool(name: 'mlflow' | 'python' | 'moto_server', env: NodeJS.ProcessEnv = process.env): string {
+  return env.MLOPS_PYTHON_BIN ? join(env.MLOPS_PYTHON_BIN, name) : name;
+}
+
+/**
+ * The environment for MLflow processes: with `--env-manager local` MLflow runs a project's `python`
+ * from PATH, so MLOPS_PYTHON_BIN goes first on it.
+ */
+export function pythonEnv(extra: NodeJS.ProcessEnv = {}, env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const path = env.MLOPS_PYTHON_BIN ? `${env.MLOPS_PYTHON_BIN}${delimiter}${env.PATH ?? ''}` : env.PATH;
+  return { ...env, PATH: path, MLFLOW_ENABLE_TELEMETRY: 'false', DO_NOT_TRACK: '1', ...extra };
+}

@@ -1,0 +1,131 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { UsageError, violationsMessage } from './errors.js';
+import { NAME_PART_RULE, namePartViolations } from '../stacks/common/naming.js';
+import { paths } from './paths.js';
+import {
+  mergeRequirements,
+  parseRequirementEntries,
+  type ResourceRequirements,
+  type ResourceType,
+} from './settings/resource-requirements.js';
+
+/** The longest ML project name: `<project>-<env>-<name>-<suffix>` must fit every AWS name it feeds. */
+export const MAX_ML_PROJECT_NAME_LENGTH = 20;
+export const REQUIREMENTS_FILE = 'resource-requirements.json';
+
+export interface MlProject {
+  readonly name: string;
+  readonly dir: string;
+  readonly environment: 'python_env' | 'conda_env';
+  /** The raw `resource-requirements.json` entries (top level, or its `training`/`deployment` sections). */
+  readonly requirementsFile?: RequirementsFile;
+}
+
+export interface RequirementsFile {
+  readonly path: string;
+  readonly training: Partial<Record<ResourceType, number>>;
+  readonly deployment: Partial<Record<ResourceType, number>>;
+  /** `"deployment": {"serverless": {...}}` asks for serverless inference. */
+  readonly serverless?: { memoryMiB: number; maxConcurrency: number };
+}
+
+export function listMlProjects(root: string = paths.mlProjects()): string[] {
+  if (!existsSync(root)) return [];
+  return readdirSync(root)
+    .filter((entry) => statSync(join(root, entry)).isDirectory())
+    .sort();
+}
+
+function readMlprojectFile(name: string, file: string): MlProject['environment'] {
+  let document: Record<string, unknown>;
+  try {
+    document = (parseYaml(readFileSync(file, 'utf8')) ?? {}) as Record<string, unknown>;
+  } catch (error) {
+    throw new UsageError(`${file} is not valid YAML: ${(error as Error).message}`);
+  }
+  const violations: string[] = [];
+  const environment = (['python_env', 'conda_env'] as const).find((key) => key in document);
+  if ('docker_env' in document) violations.push('docker_env is not supported: mlops builds the image itself; use python_env or conda_env');
+  else if (!environment) violations.push('declares no environment: add python_env (or conda_env)');
+  const entryPoints = (document.entry_points ?? {}) as Record<string, { parameters?: Record<string, unknown> } | undefined>;
+  const main = entryPoints.main;
+  if (!main) {
+    violations.push(`has no "main" entry point (found: ${Object.keys(entryPoints).join(', ') || 'none'})`);
+  } else {
+    for (const [parameter, spec] of Object.entries(main.parameters ?? {})) {
+      const hasDefault = typeof spec === 'object' && spec !== null && 'default' in spec;
+      if (!hasDefault) violations.push(`entry point "main" parameter "${parameter}" has no default; jobs run without -P arguments`);
+    }
+  }
+  if (violations.length > 0) throw new UsageError(violationsMessage(`${file} (ML project "${name}")`, violations));
+  return environment ?? 'python_env';
+}
+
+function readRequirementsFile(path: string): RequirementsFile {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new UsageError(`${path} is not valid JSON: ${(error as Error).message}`);
+  }
+  const sections: Record<string, unknown> = Array.isArray(raw) ? { training: raw } : ((raw ?? {}) as Record<string, unknown>);
+  const violations: string[] = [];
+  const allowed = ['training', 'deployment'];
+  for (const key of Object.keys(sections)) {
+    if (!allowed.includes(key)) violations.push(`unknown section "${key}"; allowed: a list of entries, or an object with ${allowed.join(', ')}`);
+  }
+  const parseSection = (section: string, value: unknown): Partial<Record<ResourceType, number>> => {
+    if (value === undefined) return {};
+    if (!Array.isArray(value)) {
+      violations.push(`${section}: must be a list like [{"type":"VCPU","value":"2"}]`);
+      return {};
+    }
+    const parsed = parseRequirementEntries(value);
+    violations.push(...parsed.violations.map((violation) => `${section} ${violation}`));
+    return parsed.values;
+  };
+  const training = parseSection('training', sections.training);
+  let deploymentEntries: unknown = sections.deployment;
+  let serverless: RequirementsFile['serverless'];
+  if (deploymentEntries && !Array.isArray(deploymentEntries) && typeof deploymentEntries === 'object') {
+    const { serverless: serverlessSpec, resources } = deploymentEntries as { serverless?: { memory_mib?: unknown; max_concurrency?: unknown }; resources?: unknown };
+    deploymentEntries = resources;
+    if (serverlessSpec) {
+      serverless = { memoryMiB: Number(serverlessSpec.memory_mib ?? 2048), maxConcurrency: Number(serverlessSpec.max_concurrency ?? 5) };
+    }
+  }
+  const deployment = parseSection('deployment', deploymentEntries);
+  if (violations.length > 0) throw new UsageError(violationsMessage(`${path} is invalid`, violations));
+  return { path, training, deployment, serverless };
+}
+
+/**
+ * Loads and checks `ml-projects/<name>` before anything is built or applied: the folder, its
+ * MLproject file and main entry point, the name as part of AWS names, and resource-requirements.json.
+ */
+export function loadMlProject(name: string, root: string = paths.mlProjects()): MlProject {
+  const nameViolations = namePartViolations(name, MAX_ML_PROJECT_NAME_LENGTH);
+  if (nameViolations.length > 0) {
+    throw new UsageError(violationsMessage(`ML project name "${name}" cannot be used in AWS resource names (${NAME_PART_RULE})`, nameViolations));
+  }
+  const dir = join(root, name);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    const known = listMlProjects(root);
+    throw new UsageError(`unknown ML project "${name}": no folder ${dir}. Known projects: ${known.join(', ') || 'none'}`);
+  }
+  const mlprojectFile = join(dir, 'MLproject');
+  if (!existsSync(mlprojectFile)) {
+    throw new UsageError(`${dir} has no MLproject file: an ML project is an MLflow project (https://mlflow.org/docs/latest/projects.html)`);
+  }
+  const environment = readMlprojectFile(name, mlprojectFile);
+  const requirementsPath = join(dir, REQUIREMENTS_FILE);
+  const requirementsFile = existsSync(requirementsPath) ? readRequirementsFile(requirementsPath) : undefined;
+  return { name, dir, environment, requirementsFile };
+}
+
+/** The project's training requirements merged over the settings' defaults. */
+export function trainingRequirements(project: MlProject, defaults: Partial<Record<ResourceType, number>>): ResourceRequirements {
+  return mergeRequirements(defaults, project.requirementsFile?.training ?? {});
+}

@@ -1,0 +1,23 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root: the nearest folder above this file whose package.json is lean-mlops (works from src and dist). */
+function findRepoRoot(start: string): string {
+  for (let dir = start; dir !== dirname(dir); dir = dirname(dir)) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest) && JSON.parse(readFileSync(manifest, 'utf8')).name === 'lean-mlops') return dir;
+  }
+  throw new Error(`no lean-mlops package.json above ${start}`);
+}
+
+export const repoRoot = findRepoRoot(dirname(fileURLToPath(import.meta.url)));
+
+/** Folders the CLI reads and writes; each can be moved with an environment variable (tests do). */
+export const paths = {
+  mlProjects: () => process.env.MLOPS_PROJECTS_DIR || join(repoRoot, 'ml-projects'),
+  synthOutput: () => process.env.MLOPS_OUTDIR || join(repoRoot, 'cdktf.out'),
+  localState: () => process.env.MLOPS_STATE_DIR || join(repoRoot, '.mlops'),
+  policies: () => process.env.MLOPS_POLICIES_DIR || join(repoRoot, 'policies'),
+  settingsFile: () => process.env.MLOPS_SETTINGS_FILE || join(repoRoot, 'cli', 'settings.json'),
+};

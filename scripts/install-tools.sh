@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# Installs the offline toolchain the tests need, idempotently, cached outside the repo keyed by
+# version: a Python virtualenv (mlflow, scikit-learn, moto), OpenTofu and the hashicorp/aws provider
+# built from their Go modules into a filesystem mirror, and actionlint.
+# Usage: scripts/install-tools.sh [all|python|tofu|provider|actionlint|env]
+#   env   prints the shell exports that point the CLI and the tests at the cached tools.
+set -euo pipefail
+
+TOFU_VERSION=1.10.10
+# The module has no /v6 path suffix, so Go knows its commits only by pseudo-version. The Go module
+# proxy this project can reach serves one commit of it: 5f2286d6d836, release 6.47.1 plus unreleased
+# changes (version/VERSION says 6.47.1). The v6.25.0 tag's commit, which @cdktf/provider-aws 21.22.1
+# was generated from, is not served; the stacks accept any 6.x from 6.25.0 on (see stacks/common).
+AWS_PROVIDER_MODULE_VERSION=v1.60.1-0.20260602190131-5f2286d6d836
+AWS_PROVIDER_VERSION=6.47.1
+ACTIONLINT_VERSION=1.7.12
+
+repo_dir=$(cd "$(dirname "$0")/.." && pwd)
+cache=${MLOPS_TOOLS_CACHE:-$HOME/.cache/lean-mlops}
+requirements="$repo_dir/scripts/requirements-tools.txt"
+requirements_hash=$(sha256sum "$requirements" | cut -c1-12)
+venv="$cache/venv-$requirements_hash"
+tofu_bin="$cache/tofu-$TOFU_VERSION/tofu"
+mirror="$cache/provider-mirror"
+provider_rel="hashicorp/aws/$AWS_PROVIDER_VERSION/linux_amd64/terraform-provider-aws_v${AWS_PROVIDER_VERSION}_x5"
+provider_bin="$mirror/registry.opentofu.org/$provider_rel"
+cli_config="$cache/tofurc-$AWS_PROVIDER_VERSION"
+actionlint_bin="$cache/actionlint-$ACTIONLINT_VERSION/actionlint"
+
+log() { printf '[tools %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+# Runs a long build in the background and prints a heartbeat with elapsed time and peak memory.
+with_progress() {
+  local label=$1; shift
+  local started=$SECONDS
+  local time_log; time_log=$(mktemp)
+  /usr/bin/time -f '%M' -o "$time_log" "$@" &
+  local pid=$!
+  while kill -0 "$pid" 2>/dev/null; do
+    sleep 30
+    kill -0 "$pid" 2>/dev/null && log "$label: still building, $((SECONDS - started))s elapsed"
+  done
+  local status=0
+  wait "$pid" || status=$?
+  local peak_kib; peak_kib=$(tail -n1 "$time_log" 2>/dev/null || echo '?')
+  rm -f "$time_log"
+  if [ "$status" -ne 0 ]; then log "$label: FAILED after $((SECONDS - started))s"; return "$status"; fi
+  log "$label: built in $((SECONDS - started))s, peak memory ${peak_kib} KiB"
+}
+
+# go.mod files with replace directives make `go install pkg@version` refuse a module: build inside
+# a writable copy of the downloaded module instead.
+go_build_module() {
+  local module=$1 version=$2 package=$3 output=$4 extra_ldflags=${5:-}
+  local module_dir work status=0
+  module_dir=$(go mod download -json "$module@$version" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+  [ -n "$module_dir" ] || { log "could not download $module@$version"; return 1; }
+  work=$(mktemp -d)
+  cp -r "$module_dir/." "$work/"
+  chmod -R u+w "$work"
+  mkdir -p "$(dirname "$output")"
+  (cd "$work" && with_progress "$module@$version" \
+    env CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags "-s -w $extra_ldflags" -o "$output.partial" "$package") || status=$?
+  rm -rf "$work"
+  [ "$status" -eq 0 ] || return "$status"
+  mv "$output.partial" "$output"
+}
+
+install_python() {
+  if [ -x "$venv/bin/mlflow" ]; then return; fi
+  log "creating Python virtualenv $venv (mlflow, scikit-learn, moto)"
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --upgrade pip
+  "$venv/bin/pip" install --quiet -r "$requirements"
+}
+
+install_tofu() {
+  if [ -x "$tofu_bin" ]; then return; fi
+  log "building OpenTofu $TOFU_VERSION from its Go module (a few minutes)"
+  go_build_module github.com/opentofu/opentofu "v$TOFU_VERSION" ./cmd/tofu "$tofu_bin" \
+    "-X github.com/opentofu/opentofu/version.dev=no"
+}
+
+install_provider() {
+  if [ ! -x "$provider_bin" ]; then
+    log "building hashicorp/aws $AWS_PROVIDER_VERSION ($AWS_PROVIDER_MODULE_VERSION); the first build takes 30+ minutes"
+    go_build_module github.com/hashicorp/terraform-provider-aws "$AWS_PROVIDER_MODULE_VERSION" . "$provider_bin" \
+      "-X github.com/hashicorp/terraform-provider-aws/version.ProviderVersion=$AWS_PROVIDER_VERSION"
+  fi
+  # Terraform looks the provider up under registry.terraform.io, OpenTofu under registry.opentofu.org.
+  mkdir -p "$(dirname "$mirror/registry.terraform.io/$provider_rel")"
+  ln -sf "$provider_bin" "$mirror/registry.terraform.io/$provider_rel"
+  cat > "$cli_config" <<CONFIG
+provider_installation {
+  filesystem_mirror {
+    path    = "$mirror"
+    include = ["registry.opentofu.org/hashicorp/aws", "registry.terraform.io/hashicorp/aws"]
+  }
+}
+CONFIG
+}
+
+install_actionlint() {
+  if [ -x "$actionlint_bin" ]; then return; fi
+  log "installing actionlint $ACTIONLINT_VERSION"
+  GOBIN="$(dirname "$actionlint_bin")" go install "github.com/rhysd/actionlint/cmd/actionlint@v$ACTIONLINT_VERSION"
+}
+
+print_env() {
+  cat <<ENV
+export MLOPS_PYTHON_BIN='$venv/bin'
+export MLOPS_TERRAFORM_BIN='$tofu_bin'
+export TF_CLI_CONFIG_FILE='$cli_config'
+export MLOPS_ACTIONLINT_BIN='$actionlint_bin'
+ENV
+}
+
+mkdir -p "$cache"
+case "${1:-all}" in
+  python) install_python ;;
+  tofu) install_tofu ;;
+  provider) install_provider ;;
+  actionlint) install_actionlint ;;
+  env) print_env ;;
+  all) install_python; install_tofu; install_provider; install_actionlint ;;
+  *) echo "usage: $0 [all|python|tofu|provider|actionlint|env]" >&2; exit 2 ;;
+esac

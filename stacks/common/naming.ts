@@ -1,0 +1,66 @@
+/**
+ * AWS name rules the stacks depend on. Every resource name is `<project>-<env>-<what>`; a name is
+ * checked against its service's length limit when it is made, so synthesis fails before Terraform
+ * (or AWS, halfway through an apply) would.
+ */
+export const AWS_NAME_LIMITS = {
+  s3Bucket: 63,
+  iamRole: 64,
+  loadBalancer: 32,
+  targetGroup: 32,
+  rdsIdentifier: 63,
+  sagemaker: 63,
+  ecrRepository: 256,
+  batch: 128,
+  logGroup: 512,
+  securityGroup: 255,
+  ecs: 255,
+  secret: 512,
+  dashboard: 255,
+  alarm: 255,
+} as const;
+
+export type AwsNameKind = keyof typeof AWS_NAME_LIMITS;
+
+/** Lower-case letters, digits and single hyphens, starting with a letter: valid in every name above. */
+export const NAME_PART_PATTERN = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+export const NAME_PART_RULE =
+  'lower-case letters, digits and single hyphens, starting with a letter and not ending with a hyphen';
+
+/** The violations of one name part (a project, environment or ML project name); empty when valid. */
+export function namePartViolations(value: string, maxLength: number): string[] {
+  const violations: string[] = [];
+  if (!NAME_PART_PATTERN.test(value)) violations.push(`must be ${NAME_PART_RULE}`);
+  if (value.length > maxLength) violations.push(`must be at most ${maxLength} characters (is ${value.length})`);
+  return violations;
+}
+
+export class NameTooLongError extends Error {
+  constructor(kind: AwsNameKind, name: string) {
+    super(
+      `the ${kind} name "${name}" is ${name.length} characters; AWS allows ${AWS_NAME_LIMITS[kind]}. ` +
+        'Shorten TF_VAR_project, TF_VAR_env_name or the ML project name.',
+    );
+    this.name = 'NameTooLongError';
+  }
+}
+
+/** Builds `<project>-<env>[-<part>…]` names and refuses any that break their service's limit. */
+export class ResourceNamer {
+  private constructor(readonly prefix: string) {}
+
+  static forEnvironment(project: string, envName: string): ResourceNamer {
+    return new ResourceNamer(`${project}-${envName}`);
+  }
+
+  /** A namer whose prefix also carries a part such as an ML project name (`<project>-<env>-<ml-project>`). */
+  child(part: string): ResourceNamer {
+    return new ResourceNamer(`${this.prefix}-${part}`);
+  }
+
+  name(kind: AwsNameKind, ...parts: string[]): string {
+    const name = [this.prefix, ...parts].join('-');
+    if (name.length > AWS_NAME_LIMITS[kind]) throw new NameTooLongError(kind, name);
+    return name;
+  }
+}
