@@ -120,7 +120,8 @@ function prepareEmulator(stackDir: string, endpoint: string | undefined): string
 export interface TerraformRunner {
   readonly binary: TerraformBinary;
   init(stackDir: string): Promise<void>;
-  plan(stackDir: string, options?: { destroy?: boolean }): Promise<PlanSummary>;
+  /** `targets` limits the plan to some resources (e.g. an ECR repository that must exist before an image push). */
+  plan(stackDir: string, options?: { destroy?: boolean; targets?: string[] }): Promise<PlanSummary>;
   applyPlan(stackDir: string): Promise<void>;
   destroy(stackDir: string): Promise<void>;
   outputs(stackDir: string): Promise<Record<string, unknown>>;
@@ -152,7 +153,8 @@ export function createTerraformRunner(binary: TerraformBinary, reporter: Reporte
       await run(stackDir, ['init', '-input=false', '-reconfigure', '-no-color', ...backendArgs], 'init', true);
     },
     async plan(stackDir, options = {}) {
-      await run(stackDir, ['plan', '-input=false', '-no-color', `-out=${PLAN_FILE}`, ...(options.destroy ? ['-destroy'] : [])], 'plan', true);
+      const targets = (options.targets ?? []).map((target) => `-target=${target}`);
+      await run(stackDir, ['plan', '-input=false', '-no-color', `-out=${PLAN_FILE}`, ...(options.destroy ? ['-destroy'] : []), ...targets], 'plan', true);
       const shown = await run(stackDir, ['show', '-json', PLAN_FILE], 'show plan', true);
       return summarisePlan(JSON.parse(shown));
     },

@@ -1,0 +1,51 @@
+# Entry points of the control centre. Every target calls the CLI (`mlops`); `make help` lists them.
+# AWS targets need TF_VAR_state_bucket_name, TF_VAR_region, TF_VAR_project and TF_VAR_env_name.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+MLOPS := node dist/cli/main.js
+# The local targets use the pinned MLflow of the offline toolchain (installed on first use).
+WITH_TOOLS := eval "$$(scripts/install-tools.sh env)" &&
+SOURCES := $(shell find cli stacks -name '*.ts') cli/settings.json tsconfig.json
+
+.PHONY: help install tools python-tools build synth test demo \
+	mlflow-server mlflow-server-rm vpn-config training-job training-job-rm deployment-job deployment-job-rm monitor \
+	local-mlflow-server local-mlflow-server-rm local-training local-deployment local-deployment-rm \
+	local-deployment-test local-batch-inference
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-24s %s\n", $$1, $$2}'
+
+node_modules: package.json package-lock.json
+	npm ci --no-audit --no-fund && touch node_modules
+dist: node_modules $(SOURCES)
+	npx tsc -p tsconfig.json && touch dist
+install: dist ## Install the Node.js dependencies and build the CLI
+build: dist ## Build the CLI
+tools: ## Install the offline toolchain (Python env, OpenTofu, AWS provider mirror, actionlint)
+	scripts/install-tools.sh all
+python-tools:
+	@scripts/install-tools.sh python
+
+synth: dist ## Write every stack's Terraform JSON to cdktf.out/ (no AWS access needed)
+	$(MLOPS) synth
+
+demo: dist python-tools ## The whole local lifecycle end to end: server, training, serving, test, batch scoring
+	$(WITH_TOOLS) $(MLOPS) demo
+
+test: dist tools ## Every test tier; ends with one line "N passed, N failed"
+	$(WITH_TOOLS) node scripts/run-tests.mjs
+
+local-mlflow-server: dist python-tools ## Start a local MLflow server and registry
+	$(WITH_TOOLS) $(MLOPS) local-mlflow-server
+local-mlflow-server-rm: dist ## Stop the local MLflow server (data stays in .mlops/)
+	$(MLOPS) local-mlflow-server-rm
+local-training: dist python-tools ## Train project=x locally; prints models:/x/N
+	$(WITH_TOOLS) $(MLOPS) local-training --project "$(project)"
+local-deployment: dist python-tools ## Serve project=x model=N|latest|@alias on 127.0.0.1
+	$(WITH_TOOLS) $(MLOPS) local-deployment --project "$(project)" --model "$(model)"
+local-deployment-rm: dist ## Stop serving project=x locally
+	$(MLOPS) local-deployment-rm --project "$(project)"
+local-deployment-test: dist python-tools ## Send project=x's input example to its local endpoint
+	$(WITH_TOOLS) $(MLOPS) local-deployment-test --project "$(project)"
+local-batch-inference: dist python-tools ## Score input=file.csv with project=x model=N
+	$(WITH_TOOLS) $(MLOPS) local-batch-inference --project "$(project)" --model "$(model)" --input "$(input)"

@@ -1,0 +1,141 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { ECRClient, DescribeImagesCommand, GetAuthorizationTokenCommand, ImageNotFoundException, RepositoryNotFoundException } from '@aws-sdk/client-ecr';
+import { execa } from 'execa';
+import { ExternalError } from '../errors.js';
+import type { Reporter } from '../progress.js';
+
+/**
+ * A content hash of a build context: every file's relative path and bytes (sorted, so the same
+ * inputs give the same tag on every machine) plus extra strings such as a generated Dockerfile.
+ */
+export function contentHashTag(dir: string, extra: readonly string[] = [], ignore: (relativePath: string) => boolean = () => false): string {
+  const hash = createHash('sha256');
+  const walk = (current: string): string[] =>
+    readdirSync(current)
+      .sort()
+      .flatMap((entry) => {
+        const path = join(current, entry);
+        const rel = relative(dir, path);
+        if (ignore(rel)) return [];
+        return statSync(path).isDirectory() ? walk(path) : [path];
+      });
+  for (const file of walk(dir)) {
+    hash.update(relative(dir, file)).update('\0').update(readFileSync(file)).update('\0');
+  }
+  for (const item of extra) hash.update(item).update('\0');
+  return hash.digest('hex').slice(0, 16);
+}
+
+/** ECR, as far as image publishing needs it. */
+export interface ImageRegistry {
+  imageExists(repositoryName: string, tag: string): Promise<boolean>;
+  /** docker login credentials from ECR's authorization token. */
+  loginCredentials(): Promise<{ username: string; password: string; endpoint: string }>;
+}
+
+export function createEcrRegistry(client: ECRClient = new ECRClient({})): ImageRegistry {
+  return {
+    async imageExists(repositoryName, tag) {
+      try {
+        const result = await client.send(new DescribeImagesCommand({ repositoryName, imageIds: [{ imageTag: tag }] }));
+        return (result.imageDetails ?? []).length > 0;
+      } catch (error) {
+        if (error instanceof ImageNotFoundException) return false;
+        if (error instanceof RepositoryNotFoundException) throw new ExternalError(`ECR repository ${repositoryName} does not exist (apply its stack first)`);
+        throw new ExternalError(`ECR DescribeImages on ${repositoryName} failed: ${(error as Error).message}`);
+      }
+    },
+    async loginCredentials() {
+      const result = await client.send(new GetAuthorizationTokenCommand({}));
+      const data = result.authorizationData?.[0];
+      if (!data?.authorizationToken || !data.proxyEndpoint) throw new ExternalError('ECR returned no authorization token');
+      const [username, password] = Buffer.from(data.authorizationToken, 'base64').toString('utf8').split(':');
+      return { username, password, endpoint: data.proxyEndpoint };
+    },
+  };
+}
+
+/** The docker client, as far as image publishing needs it. */
+export interface DockerClient {
+  /** Whether a Docker engine answers (the client alone is not enough to build). */
+  engineAvailable(): Promise<boolean>;
+  login(endpoint: string, username: string, password: string): Promise<void>;
+  build(contextDir: string, imageUri: string, reporter: Reporter): Promise<void>;
+  push(imageUri: string, reporter: Reporter): Promise<void>;
+}
+
+export function createDockerClient(binary = 'docker'): DockerClient {
+  const stream = async (args: string[], label: string, reporter: Reporter, input?: string) => {
+    const step = reporter.step(label);
+    const child = execa(binary, args, { reject: false, all: true, input });
+    child.all?.on('data', (chunk: Buffer) => process.stderr.write(chunk));
+    const result = await child;
+    if (result.exitCode !== 0) {
+      step.fail();
+      throw new ExternalError(`${label} failed (exit ${result.exitCode})`);
+    }
+    step.done();
+  };
+  return {
+    async engineAvailable() {
+      const result = await execa(binary, ['info', '--format', '{{.ServerVersion}}'], { reject: false, timeout: 15_000 });
+      return result.exitCode === 0 && result.stdout.trim() !== '';
+    },
+    async login(endpoint, username, password) {
+      const result = await execa(binary, ['login', '--username', username, '--password-stdin', endpoint], { input: password, reject: false, all: true });
+      if (result.exitCode !== 0) throw new ExternalError(`docker login to ${endpoint} failed: ${String(result.all).trim()}`);
+    },
+    build: (contextDir, imageUri, reporter) => stream(['build', '--pull', '--platform', 'linux/amd64', '-t', imageUri, contextDir], `docker build ${imageUri}`, reporter),
+    push: (imageUri, reporter) => stream(['push', imageUri], `docker push ${imageUri}`, reporter),
+  };
+}
+
+/** `auto` builds and pushes what ECR lacks; `skip` never builds (for emulators, which cannot store layers). */
+export type ImageBuildMode = 'auto' | 'skip';
+
+export interface PublishedImage {
+  readonly imageUri: string;
+  readonly action: 'already-in-registry' | 'built-and-pushed' | 'skipped';
+}
+
+/**
+ * Makes sure `repositoryUri:tag` is in ECR: nothing is built or pushed when the tag is already there;
+ * otherwise the context is prepared, built, pushed after a docker login with ECR's token, and
+ * cleaned up whatever happens.
+ */
+export async function publishImage(options: {
+  registry: ImageRegistry;
+  docker: DockerClient;
+  repositoryName: string;
+  repositoryUri: string;
+  tag: string;
+  prepareContext: () => { dir: string; cleanup: () => void };
+  mode: ImageBuildMode;
+  reporter: Reporter;
+}): Promise<PublishedImage> {
+  const { registry, docker, repositoryName, repositoryUri, tag, reporter } = options;
+  const imageUri = `${repositoryUri}:${tag}`;
+  if (await registry.imageExists(repositoryName, tag)) {
+    reporter.info(`Image ${imageUri} is already in ECR: nothing to build.`);
+    return { imageUri, action: 'already-in-registry' };
+  }
+  if (options.mode === 'skip') {
+    reporter.warn(`image build skipped (--image-build=skip): ECR has no ${imageUri}, so nothing can run it until it is pushed`);
+    return { imageUri, action: 'skipped' };
+  }
+  if (!(await docker.engineAvailable())) {
+    throw new ExternalError(`no Docker engine answers, so ${imageUri} cannot be built: start Docker, or run on a machine with one (CI runners have it)`);
+  }
+  const context = options.prepareContext();
+  try {
+    const credentials = await registry.loginCredentials();
+    await docker.login(credentials.endpoint, credentials.username, credentials.password);
+    await docker.build(context.dir, imageUri, reporter);
+    await docker.push(imageUri, reporter);
+  } finally {
+    context.cleanup();
+  }
+  return { imageUri, action: 'built-and-pushed' };
+}
