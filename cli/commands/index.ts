@@ -1,4 +1,5 @@
 import type { Command } from '../command.js';
+import { demo } from './demo.js';
 import { localBatchInference } from './local-batch-inference.js';
 import { localDeployment, localDeploymentRm } from './local-deployment.js';
 import { localDeploymentTest } from './local-deployment-test.js';
@@ -10,6 +11,7 @@ import { synth } from './synth.js';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commands: Command<any>[] = [
   synth,
+  demo,
   localMlflowServer,
   localMlflowServerRm,
   localTraining,

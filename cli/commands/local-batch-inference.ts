@@ -1,11 +1,11 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { Command } from '../command.js';
 import { printJson, withJson, withModel, withProject } from '../command.js';
 import { UsageError } from '../errors.js';
 import { MlflowClient, parseModelSpec, resolveModelVersion } from '../effects/mlflow.js';
 import { loadMlProject } from '../ml-project.js';
-import { createReporter } from '../progress.js';
+import { createReporter, type Reporter } from '../progress.js';
 import { pythonEnv, pythonTool } from '../local/python-tools.js';
 import { runStreaming } from '../local/run-process.js';
 import { requireLocalServer } from '../local/state.js';
@@ -19,6 +19,34 @@ interface Args {
   json: boolean;
 }
 
+/** Scores a CSV file with one version (`mlflow models predict`); never overwrites a file unless asked. */
+export async function batchScore(
+  options: { project: string; model: string; input: string; output?: string; overwrite: boolean },
+  reporter: Reporter,
+): Promise<{ modelUri: string; input: string; output: string }> {
+  const project = loadMlProject(options.project);
+  const spec = parseModelSpec(options.model);
+  const inputPath = resolve(options.input);
+  if (!existsSync(inputPath)) throw new UsageError(`input file ${inputPath} does not exist`);
+  const server = requireLocalServer();
+  const version = await resolveModelVersion(new MlflowClient(server.url), project.name, spec);
+  const outputPath = resolve(
+    options.output ?? join(dirname(inputPath), `${basename(inputPath, extname(inputPath))}.predictions-${project.name}-v${version.version}.json`),
+  );
+  if (existsSync(outputPath) && !options.overwrite) {
+    throw new UsageError(`${outputPath} already exists: choose another --output or pass --overwrite`);
+  }
+  mkdirSync(dirname(outputPath), { recursive: true });
+  const modelUri = `models:/${project.name}/${version.version}`;
+  await runStreaming(
+    pythonTool('mlflow'),
+    ['models', 'predict', '-m', modelUri, '-i', inputPath, '-t', 'csv', '-o', outputPath, '--env-manager', 'local'],
+    { reporter, label: `scoring ${basename(inputPath)} with ${modelUri}`, env: pythonEnv({ MLFLOW_TRACKING_URI: server.url }) },
+  );
+  reporter.info(`Predictions written to ${outputPath}`);
+  return { modelUri, input: inputPath, output: outputPath };
+}
+
 export const localBatchInference: Command<Args> = {
   command: 'local-batch-inference',
   describe: 'Score a CSV file with one model version and write the predictions as JSON',
@@ -27,28 +55,9 @@ export const localBatchInference: Command<Args> = {
       .option('input', { type: 'string', demandOption: true, describe: 'CSV file with one column per model input' })
       .option('output', { type: 'string', describe: 'Where to write predictions (default: <input>.predictions-<project>-v<N>.json beside the input)' })
       .option('overwrite', { type: 'boolean', default: false, describe: 'Replace an existing output file' }),
-  handler: async ({ project: name, model, input, output, overwrite, json }) => {
-    const reporter = createReporter();
-    const project = loadMlProject(name);
-    const spec = parseModelSpec(model);
-    const inputPath = resolve(input);
-    if (!existsSync(inputPath)) throw new UsageError(`input file ${inputPath} does not exist`);
-    const server = requireLocalServer();
-    const version = await resolveModelVersion(new MlflowClient(server.url), project.name, spec);
-    const outputPath = resolve(
-      output ?? join(dirname(inputPath), `${basename(inputPath, extname(inputPath))}.predictions-${project.name}-v${version.version}.json`),
-    );
-    if (existsSync(outputPath) && !overwrite) {
-      throw new UsageError(`${outputPath} already exists: choose another --output or pass --overwrite`);
-    }
-    const modelUri = `models:/${project.name}/${version.version}`;
-    await runStreaming(
-      pythonTool('mlflow'),
-      ['models', 'predict', '-m', modelUri, '-i', inputPath, '-t', 'csv', '-o', outputPath, '--env-manager', 'local'],
-      { reporter, label: `scoring ${basename(inputPath)} with ${modelUri}`, env: pythonEnv({ MLFLOW_TRACKING_URI: server.url }) },
-    );
-    reporter.info(`Predictions written to ${outputPath}`);
-    if (json) printJson({ modelUri, input: inputPath, output: outputPath });
-    else process.stdout.write(`${outputPath}\n`);
+  handler: async ({ json, ...options }) => {
+    const result = await batchScore(options, createReporter());
+    if (json) printJson(result);
+    else process.stdout.write(`${result.output}\n`);
   },
 };

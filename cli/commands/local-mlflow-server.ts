@@ -1,7 +1,7 @@
 import type { Command } from '../command.js';
 import { withJson, printJson } from '../command.js';
 import { UsageError } from '../errors.js';
-import { createReporter } from '../progress.js';
+import { createReporter, type Reporter } from '../progress.js';
 import { startLocalMlflowServer } from '../local/mlflow-server.js';
 import { stopProcessGroup } from '../local/processes.js';
 import { localFiles, readState, removeState, writeState, type LocalServerState } from '../local/state.js';
@@ -26,25 +26,30 @@ async function portAnswers(port: number): Promise<boolean> {
   }
 }
 
+/** Starts the local MLflow server unless it already runs; idempotent. */
+export async function ensureLocalMlflowServer(reporter: Reporter): Promise<LocalServerState> {
+  let state = readState<LocalServerState>(localFiles.server());
+  if (state) {
+    reporter.info(`The local MLflow server is already running (pid ${state.pid}).`);
+  } else {
+    const port = localPort();
+    if (await portAnswers(port)) {
+      throw new UsageError(`port ${port} is taken by another program: set MLOPS_LOCAL_MLFLOW_PORT to a free port`);
+    }
+    const server = await startLocalMlflowServer({ dataDir: localFiles.dataDir(), port, reporter });
+    state = { pid: server.pid, port: server.port, url: server.url, logFile: server.logFile };
+    writeState(localFiles.server(), state);
+  }
+  reporter.info(`MLflow UI: ${state.url}\nexport MLFLOW_TRACKING_URI=${state.url}`);
+  return state;
+}
+
 export const localMlflowServer: Command<{ json: boolean }> = {
   command: 'local-mlflow-server',
   describe: 'Start a local MLflow tracking server and registry (sqlite, artifacts under .mlops/); idempotent',
   builder: (yargs) => withJson(yargs),
   handler: async ({ json }) => {
-    const reporter = createReporter();
-    let state = readState<LocalServerState>(localFiles.server());
-    if (state) {
-      reporter.info(`The local MLflow server is already running (pid ${state.pid}).`);
-    } else {
-      const port = localPort();
-      if (await portAnswers(port)) {
-        throw new UsageError(`port ${port} is taken by another program: set MLOPS_LOCAL_MLFLOW_PORT to a free port`);
-      }
-      const server = await startLocalMlflowServer({ dataDir: localFiles.dataDir(), port, reporter });
-      state = { pid: server.pid, port: server.port, url: server.url, logFile: server.logFile };
-      writeState(localFiles.server(), state);
-    }
-    reporter.info(`MLflow UI: ${state.url}\nexport MLFLOW_TRACKING_URI=${state.url}`);
+    const state = await ensureLocalMlflowServer(createReporter());
     if (json) printJson(state);
   },
 };
