@@ -9,8 +9,14 @@ const common = {
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, isolatedModules: true, tsconfig: 'tsconfig.json' }] },
 };
-const tier = (name, timeoutMs) => ({ ...common, displayName: name, testMatch: [`<rootDir>/test/${name}/**/*.test.ts`], testTimeout: timeoutMs });
+const tier = (name, { long = false } = {}) => ({
+  ...common,
+  displayName: name,
+  testMatch: [`<rootDir>/test/${name}/**/*.test.ts`],
+  setupFilesAfterEnv: long ? ['<rootDir>/test/harness/long-timeout.ts'] : [],
+});
 
 export default {
-  projects: [tier('unit', 10_000), tier('synth', 30_000), tier('validate', 300_000), tier('integration', 1_800_000), tier('workflows', 120_000)],
+  testTimeout: 60_000,
+  projects: [tier('unit'), tier('synth'), tier('validate', { long: true }), tier('integration', { long: true }), tier('workflows')],
 };

@@ -47,7 +47,12 @@ export class MlflowClient {
   }
 
   /** Calls the API; resolves to undefined when MLflow answers RESOURCE_DOES_NOT_EXIST. */
-  async call<T>(method: 'GET' | 'POST', path: string, body?: Record<string, unknown>): Promise<T | undefined> {
+  async call<T>(
+    method: 'GET' | 'POST',
+    path: string,
+    body?: Record<string, unknown>,
+    isMissing: (payload: Record<string, unknown>) => boolean = () => false,
+  ): Promise<T | undefined> {
     const url = new URL(`${this.trackingUri.replace(/\/$/, '')}/api/2.0/mlflow/${path}`);
     if (method === 'GET' && body) {
       for (const [key, value] of Object.entries(body)) if (value !== undefined) url.searchParams.set(key, String(value));
@@ -65,7 +70,7 @@ export class MlflowClient {
     }
     const text = await response.text();
     const payload = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-    if (response.status === 404 || payload.error_code === 'RESOURCE_DOES_NOT_EXIST') return undefined;
+    if (response.status === 404 || payload.error_code === 'RESOURCE_DOES_NOT_EXIST' || isMissing(payload)) return undefined;
     if (!response.ok) {
       throw new ExternalError(`MLflow ${method} ${path} failed (${response.status}): ${String(payload.message ?? text).slice(0, 500)}`);
     }
@@ -81,7 +86,15 @@ export class MlflowClient {
   }
 
   async modelVersionByAlias(name: string, alias: string): Promise<ModelVersion | undefined> {
-    return (await this.call<{ model_version: ModelVersion }>('GET', 'registered-models/alias', { name, alias }))?.model_version;
+    try {
+      // MLflow answers an unknown alias with INVALID_PARAMETER_VALUE ("alias … not found"), not a 404.
+    const aliasMissing = (payload: Record<string, unknown>) => payload.error_code === 'INVALID_PARAMETER_VALUE' && /not found/i.test(String(payload.message));
+    return (await this.call<{ model_version: ModelVersion }>('GET', 'registered-models/alias', { name, alias }, aliasMissing))?.model_version;
+    } catch (error) {
+      // MLflow answers an unknown alias with 400 INVALID_PARAMETER_VALUE ("… alias x not found"), not 404.
+      if (error instanceof ExternalError && /alias \S+ not found/i.test(error.message)) return undefined;
+      throw error;
+    }
   }
 
   async searchModelVersions(filter: string): Promise<ModelVersion[]> {

@@ -1,0 +1,46 @@
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { App } from 'cdktf';
+import { buildTrainingStack } from '../../cli/builders/training.js';
+import { loadMlProject } from '../../cli/ml-project.js';
+import { repoRoot } from '../../cli/paths.js';
+import { parseSettings, type Environment } from '../../cli/settings/load.js';
+import { synthesize } from '../../cli/synth.js';
+
+export const TRAINING_TEST_ENVIRONMENT: Environment = { stateBucket: 'acme-tf-state', region: 'eu-west-1', project: 'acme', envName: 'dev' };
+
+/**
+ * A copy of ml-projects/test-project under another name in a temporary ml-projects folder, with the
+ * resource-requirements.json given (or none).
+ */
+export function copyTestProject(name: string, requirements?: unknown, root: string = mkdtempSync(join(tmpdir(), 'mlops-training-projects-'))): string {
+  cpSync(join(repoRoot, 'ml-projects', 'test-project'), join(root, name), { recursive: true, filter: (source) => !/mlruns|__pycache__/.test(source) });
+  const requirementsFile = join(root, name, 'resource-requirements.json');
+  if (requirements === undefined) writeFileSync(requirementsFile, '[]\n');
+  else writeFileSync(requirementsFile, `${JSON.stringify(requirements, null, 2)}\n`);
+  return root;
+}
+
+/** Synthesizes one project's training stack with the given settings into a temporary folder; returns its folder and JSON. */
+export function synthTrainingStack(options: { settings?: object; requirements?: unknown; name?: string; environment?: Environment } = {}) {
+  const name = options.name ?? 'wine';
+  const root = copyTestProject(name, options.requirements);
+  const settings = parseSettings(JSON.stringify(options.settings ?? {}), 'test-settings.json');
+  const config = { environment: options.environment ?? TRAINING_TEST_ENVIRONMENT, settings };
+  const outdir = mkdtempSync(join(tmpdir(), 'mlops-training-synth-'));
+  const [dir] = synthesize((app: App) => [buildTrainingStack(app, config, loadMlProject(name, root))], outdir);
+  return { dir, json: JSON.parse(readFileSync(join(dir, 'cdk.tf.json'), 'utf8')) as TerraformJson, outdir, root };
+}
+
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type TerraformJson = { resource: Record<string, Record<string, any>>; data?: Record<string, Record<string, any>>; output: Record<string, { value: string }>; terraform: any };
+
+/** The one resource of a type (fails when there are none or several). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function only(json: TerraformJson, type: string): any {
+  const resources = Object.values(json.resource[type] ?? {});
+  if (resources.length !== 1) throw new Error(`expected one ${type}, found ${resources.length}`);
+  return resources[0];
+}

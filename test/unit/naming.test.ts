@@ -1,0 +1,29 @@
+import { NameTooLongError, ResourceNamer, namePartViolations } from '../../stacks/common/naming.js';
+
+describe('ResourceNamer', () => {
+  it('prefixes names with project and environment', () => {
+    expect(ResourceNamer.forEnvironment('acme', 'dev').name('s3Bucket', 'artifacts')).toBe('acme-dev-artifacts');
+  });
+
+  it('adds the ML project to the prefix of a child namer', () => {
+    expect(ResourceNamer.forEnvironment('acme', 'dev').child('churn').name('batch', 'queue')).toBe('acme-dev-churn-queue');
+  });
+
+  it('refuses a load balancer name over 32 characters and names the limit', () => {
+    const namer = ResourceNamer.forEnvironment('acme-machine-learn', 'staging');
+    expect(() => namer.name('loadBalancer', 'mlflow-internal')).toThrow(NameTooLongError);
+    expect(() => namer.name('loadBalancer', 'mlflow-internal')).toThrow(/is 42 characters; AWS allows 32/);
+  });
+});
+
+describe('namePartViolations', () => {
+  it.each([
+    ['churn-model', 20, []],
+    ['Churn', 20, ['must be lower-case letters, digits and single hyphens, starting with a letter and not ending with a hyphen']],
+    ['a--b', 20, ['must be lower-case letters, digits and single hyphens, starting with a letter and not ending with a hyphen']],
+    ['1model', 20, ['must be lower-case letters, digits and single hyphens, starting with a letter and not ending with a hyphen']],
+    ['abcdefghij', 5, ['must be at most 5 characters (is 10)']],
+  ])('"%s" (max %d) → %j', (value, max, expected) => {
+    expect(namePartViolations(value, max)).toEqual(expected);
+  });
+});
