@@ -123,6 +123,14 @@ case "${1:-all}" in
   provider) install_provider ;;
   actionlint) install_actionlint ;;
   env) print_env ;;
-  all) install_python; install_tofu; install_provider; install_actionlint ;;
+  all)
+    # The virtualenv mostly downloads while the Go builds compile, so the two overlap.
+    install_python &
+    python_pid=$!
+    install_tofu
+    install_provider
+    install_actionlint
+    wait "$python_pid"
+    ;;
   *) echo "usage: $0 [all|python|tofu|provider|actionlint|env]" >&2; exit 2 ;;
 esac
