@@ -35,6 +35,23 @@ demo: dist python-tools ## The whole local lifecycle end to end: server, trainin
 test: dist tools ## Every test tier; ends with one line "N passed, N failed"
 	$(WITH_TOOLS) node scripts/run-tests.mjs
 
+mlflow-server: dist ## Create or update the MLflow server on AWS (plan summary, then apply); prints the tracking URI
+	$(MLOPS) mlflow-server
+mlflow-server-rm: dist ## Destroy the MLflow server stack (asks first unless CI is set)
+	$(MLOPS) mlflow-server-rm
+vpn-config: dist ## Write client=NAME's .ovpn file for the MLflow server's VPN
+	$(MLOPS) vpn-config --client "$(client)"
+training-job: dist ## Train project=x on AWS Batch (apply its stack, publish its image, follow the job); prints models:/x/N. job=ID follows a submitted job
+	$(MLOPS) training-job --project "$(project)" $(if $(job),--job-id "$(job)")
+training-job-rm: dist ## Remove project=x's training infrastructure and nothing else (asks first unless CI is set)
+	$(MLOPS) training-job-rm --project "$(project)"
+deployment-job: dist python-tools ## Deploy project=x model=N|latest|@alias to its SageMaker endpoint (blue/green, smoke test, dashboard URL)
+	$(WITH_TOOLS) $(MLOPS) deployment-job --project "$(project)" --model "$(model)"
+deployment-job-rm: dist ## Remove project=x's endpoint and everything of its deployment (asks first unless CI is set)
+	$(WITH_TOOLS) $(MLOPS) deployment-job-rm --project "$(project)"
+monitor: dist ## Compare project=x's captured requests with its training baseline; publishes to the dashboard
+	$(MLOPS) monitor --project "$(project)"
+
 local-mlflow-server: dist python-tools ## Start a local MLflow server and registry
 	$(WITH_TOOLS) $(MLOPS) local-mlflow-server
 local-mlflow-server-rm: dist ## Stop the local MLflow server (data stays in .mlops/)

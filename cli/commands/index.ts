@@ -1,16 +1,22 @@
 import type { Command } from '../command.js';
 import { demo } from './demo.js';
+import { deploymentJob, deploymentJobRm } from './deployment-job.js';
 import { localBatchInference } from './local-batch-inference.js';
 import { localDeployment, localDeploymentRm } from './local-deployment.js';
 import { localDeploymentTest } from './local-deployment-test.js';
 import { localMlflowServer, localMlflowServerRm } from './local-mlflow-server.js';
 import { localTraining } from './local-training.js';
+import { mlflowServer, mlflowServerRm, vpnConfig } from './mlflow-server.js';
+import { monitor } from './monitor.js';
+import { settings } from './settings.js';
 import { synth } from './synth.js';
+import { trainingJob, trainingJobRm } from './training-job.js';
 
 /** Every command, registered explicitly (no directory scanning). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commands: Command<any>[] = [
   synth,
+  settings,
   demo,
   localMlflowServer,
   localMlflowServerRm,
@@ -19,4 +25,12 @@ export const commands: Command<any>[] = [
   localDeploymentRm,
   localDeploymentTest,
   localBatchInference,
+  mlflowServer,
+  mlflowServerRm,
+  vpnConfig,
+  trainingJob,
+  trainingJobRm,
+  deploymentJob,
+  deploymentJobRm,
+  monitor,
 ];

@@ -1,18 +1,12 @@
 import type { Command } from '../command.js';
 import { printJson, withJson, withProject } from '../command.js';
 import { ExternalError } from '../errors.js';
-import { MlflowClient, findVersionRegisteredByRun } from '../effects/mlflow.js';
+import { MlflowClient, findVersionRegisteredByRun, uniqueRunName } from '../effects/mlflow.js';
 import { loadMlProject } from '../ml-project.js';
 import { createReporter, type Reporter } from '../progress.js';
 import { pythonEnv, pythonTool } from '../local/python-tools.js';
 import { runStreaming } from '../local/run-process.js';
 import { requireLocalServer } from '../local/state.js';
-
-/** A run name no other run has, so the version this run registers can be found afterwards. */
-export function uniqueRunName(kind: string, project: string, now: Date = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
-  return `${kind}-${project}-${stamp}-${Math.random().toString(36).slice(2, 6)}`;
-}
 
 export interface TrainingResult {
   readonly model: string;

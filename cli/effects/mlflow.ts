@@ -166,6 +166,12 @@ export async function resolveModelVersion(client: MlflowClient, name: string, sp
   return ready.reduce((latest, version) => (Number(version.version) > Number(latest.version) ? version : latest));
 }
 
+/** A run name no other run has, so the version this run registers can be found afterwards. */
+export function uniqueRunName(kind: string, project: string, now: Date = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
+  return `${kind}-${project}-${stamp}-${Math.random().toString(36).slice(2, 6)}`;
+}
+
 /** The version of `name` registered by the run called `runName` (each job and local training names its run). */
 export async function findVersionRegisteredByRun(client: MlflowClient, name: string, experimentName: string, runName: string): Promise<ModelVersion | undefined> {
   const runs = await client.findRunsByName(experimentName, runName);

@@ -100,6 +100,9 @@ function prepareEmulator(stackDir: string, endpoint: string | undefined): string
     skip_credentials_validation: true,
     skip_metadata_api_check: 'true',
     skip_region_validation: true,
+    // Without an account id the provider reads bucket tags with S3 GetBucketTagging instead of S3
+    // Control, whose account-id host prefix (<account>.127.0.0.1) no emulator endpoint resolves.
+    skip_requesting_account_id: true,
   };
   writeFileSync(overridePath, `${JSON.stringify({ provider: { aws: provider } }, null, 2)}\n`);
   writeFileSync(

@@ -14,6 +14,17 @@ const vpnSchema = z
       .array(z.string().regex(/^[a-z][a-z0-9-]*$/))
       .default(['ml-engineer'])
       .describe('One client certificate (and .ovpn file) per name'),
+    associated_subnets: z
+      .number()
+      .int()
+      .min(1)
+      .max(6)
+      .default(1)
+      .describe('Private subnets the VPN endpoint is associated with (each is billed hourly; 2 or more survive the loss of an AZ)'),
+    session_timeout_hours: z
+      .union([z.literal(8), z.literal(10), z.literal(12), z.literal(24)])
+      .default(12)
+      .describe('How long a VPN session lasts before the client reconnects (8, 10, 12 or 24)'),
   })
   .strict();
 
@@ -25,7 +36,7 @@ const mlflowServerSchema = z
     task_cpu: z.number().int().default(1024).describe('Fargate CPU units of one MLflow task'),
     task_memory_mib: z.number().int().default(2048).describe('Fargate memory (MiB) of one MLflow task'),
     min_tasks: z.number().int().min(1).default(1).describe('Autoscaling minimum of MLflow tasks'),
-    max_tasks: z.number().int().min(1).default(2).describe('Autoscaling maximum of MLflow tasks'),
+    max_tasks: z.number().int().min(1).default(2).describe('Autoscaling maximum of MLflow tasks; equal to min_tasks = a fixed count, no autoscaling'),
     db_engine: z.enum(['postgres', 'mysql']).default('postgres').describe('Backend store engine'),
     db_instance_class: z.string().default('db.t4g.micro').describe('RDS instance class of the backend store'),
     db_allocated_storage_gib: z.number().int().min(20).default(20).describe('RDS storage in GiB'),
@@ -34,6 +45,22 @@ const mlflowServerSchema = z
     db_final_snapshot: z.boolean().default(true).describe('Take a final snapshot when the database is destroyed'),
     artifact_bucket_force_destroy: z.boolean().default(false).describe('Let `-rm` delete a non-empty artifact bucket'),
     log_retention_days: z.number().int().default(30).describe('CloudWatch log retention of the server'),
+    db_engine_version: z
+      .string()
+      .nullable()
+      .default(null)
+      .describe('RDS engine version (major, e.g. "17" or "8.4"); null = 17 for postgres, 8.4 for mysql'),
+    db_multi_az: z.boolean().default(false).describe('Run the database with a standby in a second AZ'),
+    nat_gateway_per_az: z
+      .boolean()
+      .default(false)
+      .describe('One NAT gateway per AZ (egress survives the loss of an AZ); off = one NAT gateway, cheaper'),
+    allowed_cidrs: z
+      .array(z.string())
+      .default([])
+      .describe('Further CIDRs (a peered network, an office range) admitted to the load balancer besides the VPC and the VPN clients'),
+    autoscaling_cpu_percent: z.number().int().min(10).max(90).default(60).describe('Average task CPU the autoscaling keeps the service at'),
+    ecr_keep_images: z.number().int().min(1).default(10).describe('Server images kept in ECR'),
     vpn: vpnSchema.prefault({}),
   })
   .strict();
@@ -48,6 +75,27 @@ const trainingSchema = z
     log_retention_days: z.number().int().default(30).describe('CloudWatch log retention of training jobs'),
     ecr_keep_images: z.number().int().min(1).default(10).describe('Training images kept in ECR per project'),
     runnable_hint_after_seconds: z.number().int().min(10).default(300).describe('After this long in RUNNABLE, explain what usually holds a job there'),
+    job_poll_seconds: z.number().int().min(1).max(300).default(10).describe("How often a followed job's state and new log lines are read"),
+    base_image: z
+      .string()
+      .nullable()
+      .default(null)
+      .describe('Base image of the generated training Dockerfile; null = python:<python_env version>-slim-bookworm, or Miniforge for conda projects'),
+    vpc_id: z
+      .string()
+      .regex(/^vpc-[0-9a-f]+$/)
+      .nullable()
+      .default(null)
+      .describe('Only with tracking_uri set (no MLflow server stack): the VPC jobs run in; null = the default VPC of the region'),
+    subnet_ids: z
+      .array(z.string().regex(/^subnet-[0-9a-f]+$/))
+      .default([])
+      .describe('Only with tracking_uri set: subnets of vpc_id the jobs run in; empty = every subnet of that VPC'),
+    assign_public_ip: z
+      .boolean()
+      .nullable()
+      .default(null)
+      .describe('Only with tracking_uri set: give Fargate jobs a public IP (subnets without NAT need it); null = on in the default VPC, off otherwise'),
   })
   .strict();
 
@@ -57,9 +105,40 @@ const deploymentSchema = z
     alarm_5xx_errors: z.number().int().min(1).default(5).describe('Invocation 5XX errors in a minute that trigger a rollback'),
     alarm_model_latency_ms: z.number().int().min(1).default(2000).describe('Average model latency (ms) that triggers a rollback'),
     blue_green_wait_seconds: z.number().int().min(0).max(3600).default(300).describe('Time the new fleet is watched before traffic moves for good'),
-    endpoint_wait_minutes: z.number().int().min(10).default(45).describe('How long to wait for an endpoint to be InService'),
+    endpoint_wait_minutes: z
+      .number()
+      .int()
+      .min(10)
+      .max(60)
+      .default(45)
+      .describe(
+        'How long to wait for an endpoint to be InService; also the blue/green rollout time limit after which SageMaker rolls back. At most 60: the AWS provider waits a fixed 60 minutes for an endpoint',
+      ),
     log_retention_days: z.number().int().default(30).describe('CloudWatch log retention of the endpoint'),
     ecr_keep_images: z.number().int().min(1).default(10).describe('Serving images kept in ECR per project'),
+    instance_count: z.number().int().min(1).max(20).default(1).describe('Instances behind a real-time endpoint (not used for serverless)'),
+    network_isolation: z
+      .boolean()
+      .default(true)
+      .describe('Run the serving container without any network access (the model and its packages are baked into the image); not available for serverless'),
+    metrics_namespace: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9_.-]*$/)
+      .default('LeanMLOps')
+      .describe('CloudWatch namespace root of model and data metrics; the environment is appended (LeanMLOps/<project>-<env>)'),
+    monitor_lookback_hours: z.number().int().min(1).max(24 * 14).default(24).describe('How far back `mlops monitor` reads captured requests'),
+    vpc_id: z
+      .string()
+      .regex(/^vpc-[0-9a-f]+$/)
+      .nullable()
+      .default(null)
+      .describe(
+        "Only with tracking_uri set (no MLflow server stack): the VPC the endpoint's network interfaces live in; null = SageMaker's own network (the container stays network-isolated)",
+      ),
+    subnet_ids: z
+      .array(z.string().regex(/^subnet-[0-9a-f]+$/))
+      .default([])
+      .describe('Only with vpc_id set: the (private) subnets of the endpoint; empty = every subnet of that VPC'),
   })
   .strict();
 

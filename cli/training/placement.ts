@@ -139,3 +139,10 @@ function placementError(requirements: ResourceRequirements, source: string, viol
   const asked = `${requirements.vcpus} vCPU, ${requirements.memoryMiB} MiB, ${requirements.gpus} GPU`;
   return new UsageError(violationsMessage(`${source} asks for a training job shape AWS Batch cannot run (${asked})`, violations));
 }
+
+/** One line saying where a job runs, for progress output. */
+export function describePlacement(placement: BatchPlacement): string {
+  const shape = `${placement.vcpus} vCPU, ${placement.memoryMiB} MiB`;
+  if (placement.kind === 'fargate') return `${placement.spot ? 'Fargate Spot' : 'Fargate'} (${shape})`;
+  return `EC2 GPU instances ${placement.instanceTypes.join(', ')} with ${placement.imageType} (${shape}, ${placement.gpus} GPU)`;
+}

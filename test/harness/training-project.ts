@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { App } from 'cdktf';
@@ -8,13 +8,24 @@ import { repoRoot } from '../../cli/paths.js';
 import { parseSettings, type Environment } from '../../cli/settings/load.js';
 import { synthesize } from '../../cli/synth.js';
 
+const scratch: string[] = [];
+/** A temporary folder removed by removeTrainingScratch (call it in afterAll). */
+export function trainingScratchDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  scratch.push(dir);
+  return dir;
+}
+export function removeTrainingScratch(): void {
+  for (const dir of scratch.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
 export const TRAINING_TEST_ENVIRONMENT: Environment = { stateBucket: 'acme-tf-state', region: 'eu-west-1', project: 'acme', envName: 'dev' };
 
 /**
  * A copy of ml-projects/test-project under another name in a temporary ml-projects folder, with the
  * resource-requirements.json given (or none).
  */
-export function copyTestProject(name: string, requirements?: unknown, root: string = mkdtempSync(join(tmpdir(), 'mlops-training-projects-'))): string {
+export function copyTestProject(name: string, requirements?: unknown, root: string = trainingScratchDir('mlops-training-projects-')): string {
   cpSync(join(repoRoot, 'ml-projects', 'test-project'), join(root, name), { recursive: true, filter: (source) => !/mlruns|__pycache__/.test(source) });
   const requirementsFile = join(root, name, 'resource-requirements.json');
   if (requirements === undefined) writeFileSync(requirementsFile, '[]\n');
@@ -28,7 +39,7 @@ export function synthTrainingStack(options: { settings?: object; requirements?: 
   const root = copyTestProject(name, options.requirements);
   const settings = parseSettings(JSON.stringify(options.settings ?? {}), 'test-settings.json');
   const config = { environment: options.environment ?? TRAINING_TEST_ENVIRONMENT, settings };
-  const outdir = mkdtempSync(join(tmpdir(), 'mlops-training-synth-'));
+  const outdir = trainingScratchDir('mlops-training-synth-');
   const [dir] = synthesize((app: App) => [buildTrainingStack(app, config, loadMlProject(name, root))], outdir);
   return { dir, json: JSON.parse(readFileSync(join(dir, 'cdk.tf.json'), 'utf8')) as TerraformJson, outdir, root };
 }

@@ -1,0 +1,67 @@
+import { BatchClient, DescribeJobsCommand, SubmitJobCommand, TerminateJobCommand } from '@aws-sdk/client-batch';
+import { CloudWatchLogsClient, GetLogEventsCommand, ResourceNotFoundException } from '@aws-sdk/client-cloudwatch-logs';
+import { ExternalError } from '../errors.js';
+import { JOB_STATES, type BatchJobs, type JobLogs, type JobState } from './follow.js';
+
+const failure = (what: string, error: unknown) => new ExternalError(`AWS Batch ${what} failed: ${(error as Error).message}`, { cause: error });
+
+/** The real AWS Batch behind the follower's small interface (thin: no decisions here). */
+export function createBatchJobs(client: BatchClient): BatchJobs {
+  return {
+    async submit({ jobName, jobQueue, jobDefinition, command, tags }) {
+      try {
+        const result = await client.send(
+          new SubmitJobCommand({ jobName, jobQueue, jobDefinition, containerOverrides: { command }, tags, propagateTags: true }),
+        );
+        if (!result.jobId) throw new Error('no job id in the answer');
+        return { jobId: result.jobId };
+      } catch (error) {
+        throw failure(`SubmitJob to queue ${jobQueue}`, error);
+      }
+    },
+    async describe(jobId) {
+      let job;
+      try {
+        job = (await client.send(new DescribeJobsCommand({ jobs: [jobId] }))).jobs?.[0];
+      } catch (error) {
+        throw failure(`DescribeJobs ${jobId}`, error);
+      }
+      if (!job) return undefined;
+      const state = (JOB_STATES as readonly string[]).includes(job.status ?? '') ? (job.status as JobState) : 'SUBMITTED';
+      const latestAttempt = job.attempts?.[job.attempts.length - 1];
+      return {
+        state,
+        jobName: job.jobName ?? jobId,
+        jobQueue: job.jobQueue ?? '',
+        statusReason: job.statusReason,
+        logStreamName: job.container?.logStreamName ?? latestAttempt?.container?.logStreamName,
+        exitCode: job.container?.exitCode ?? latestAttempt?.container?.exitCode,
+        attempts: job.attempts?.length,
+      };
+    },
+    async terminate(jobId, reason) {
+      try {
+        await client.send(new TerminateJobCommand({ jobId, reason }));
+      } catch (error) {
+        throw failure(`TerminateJob ${jobId}`, error);
+      }
+    },
+  };
+}
+
+/** The real CloudWatch Logs behind the follower's interface: GetLogEvents from the head, by forward token. */
+export function createJobLogs(client: CloudWatchLogsClient): JobLogs {
+  return {
+    async read(logGroup, logStream, token) {
+      try {
+        const result = await client.send(
+          new GetLogEventsCommand({ logGroupName: logGroup, logStreamName: logStream, startFromHead: true, nextToken: token }),
+        );
+        return { lines: (result.events ?? []).map((event) => (event.message ?? '').replace(/\n$/, '')), token: result.nextForwardToken };
+      } catch (error) {
+        if (error instanceof ResourceNotFoundException) return { lines: [], token };
+        throw new ExternalError(`CloudWatch Logs GetLogEvents ${logGroup} ${logStream} failed: ${(error as Error).message}`, { cause: error });
+      }
+    },
+  };
+}

@@ -1,0 +1,211 @@
+import type { ITerraformDependable } from 'cdktf';
+import { SagemakerEndpoint } from '@cdktf/provider-aws/lib/sagemaker-endpoint/index.js';
+import {
+  SagemakerEndpointConfiguration,
+  type SagemakerEndpointConfigurationProductionVariants,
+} from '@cdktf/provider-aws/lib/sagemaker-endpoint-configuration/index.js';
+import { SagemakerModel } from '@cdktf/provider-aws/lib/sagemaker-model/index.js';
+import { Construct } from 'constructs';
+import { UsageError, violationsMessage } from '../../cli/errors.js';
+import { releaseHash, VARIANT_NAME } from '../../cli/deployment/names.js';
+import type { EndpointTarget } from '../../cli/deployment/target.js';
+import { AWS_NAME_LIMITS } from '../common/naming.js';
+
+/** SageMaker's limits on a blue/green rollout and on a container's health check. */
+export const ROLLOUT_LIMITS = {
+  bakeSeconds: { min: 0, max: 3600 },
+  maxRolloutMinutes: { min: 10, max: 60 },
+  containerStartupTimeoutSeconds: { min: 60, max: 3600 },
+} as const;
+
+export interface DataCaptureProps {
+  /** The bucket captured requests and responses go to. */
+  readonly bucketName: string;
+  /** Key prefix under the bucket, without slashes at either end. */
+  readonly prefix: string;
+  /** Share of requests captured, 1–100. */
+  readonly samplingPercent: number;
+}
+
+export interface ModelEndpointProps {
+  /** The endpoint's name; it stays the same across versions, so clients never change. */
+  readonly endpointName: string;
+  /** The MLflow model version served; part of the model and endpoint configuration names. */
+  readonly modelVersion: string;
+  /** The serving image, `<repository url>:<tag>`. */
+  readonly imageUri: string;
+  /** The image tag alone (a plain string), which goes into the release hash. */
+  readonly imageTag: string;
+  readonly executionRoleArn: string;
+  /** Instances or serverless, from the project's resource requirements. */
+  readonly target: EndpointTarget;
+  /** Names of the alarms that roll a rollout back. */
+  readonly rollbackAlarmNames: string[];
+  /**
+   * Private subnets and security groups of the container's network interfaces; instance endpoints only.
+   * @default undefined — SageMaker's own network
+   */
+  readonly network?: { readonly subnetIds: string[]; readonly securityGroupIds: string[] };
+  /**
+   * Run the container without network access; instance endpoints only.
+   * @default true for instance endpoints, false for serverless (which does not offer it)
+   */
+  readonly networkIsolation?: boolean;
+  /**
+   * Capture requests and responses to S3; instance endpoints only.
+   * @default undefined — no capture
+   */
+  readonly dataCapture?: DataCaptureProps;
+  /**
+   * How long the new fleet takes all traffic while the alarms are watched, before the old fleet goes.
+   * @default 300
+   */
+  readonly bakeSeconds?: number;
+  /**
+   * Time limit of a rollout, after which SageMaker rolls back; at most the AWS provider's fixed
+   * 60-minute wait for an endpoint.
+   * @default 45
+   */
+  readonly maxRolloutMinutes?: number;
+  /**
+   * How long a new container may take to answer /ping; instance endpoints only.
+   * @default 600
+   */
+  readonly containerStartupTimeoutSeconds?: number;
+  /**
+   * Variant name; blue/green needs it unchanged from one configuration to the next.
+   * @default "primary"
+   */
+  readonly variantName?: string;
+  /** Tags of the endpoint (the CLI reads the served version from them). @default {} */
+  readonly endpointTags?: Record<string, string>;
+  /** What must exist before SageMaker starts a container (the role's policy, the log group). @default [] */
+  readonly dependsOn?: ITerraformDependable[];
+}
+
+const SAGEMAKER_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/;
+
+/**
+ * A SageMaker model and endpoint configuration per release, and one endpoint updated in place.
+ * Models and configurations are immutable and named `<endpoint>-v<version>-<hash>`, created before
+ * the old ones are destroyed; the endpoint moves to a new configuration with a blue/green update
+ * that SageMaker rolls back when a rollback alarm fires. Rollout and rollback are the same step.
+ */
+export class ModelEndpoint extends Construct {
+  readonly endpoint: SagemakerEndpoint;
+  readonly endpointName: string;
+  readonly endpointArn: string;
+  readonly modelName: string;
+  readonly endpointConfigName: string;
+  readonly variantName: string;
+  /** `s3://bucket/prefix` of captured data, when capture is on. */
+  readonly dataCaptureUri?: string;
+
+  constructor(scope: Construct, id: string, props: ModelEndpointProps) {
+    super(scope, id);
+    const serverless = props.target.kind === 'serverless';
+    const variantName = props.variantName ?? VARIANT_NAME;
+    const networkIsolation = props.networkIsolation ?? !serverless;
+    const bakeSeconds = props.bakeSeconds ?? 300;
+    const maxRolloutMinutes = props.maxRolloutMinutes ?? 45;
+    const containerStartupTimeoutSeconds = props.containerStartupTimeoutSeconds ?? 600;
+
+    const violations: string[] = [];
+    const within = (name: keyof typeof ROLLOUT_LIMITS, value: number) => {
+      const { min, max } = ROLLOUT_LIMITS[name];
+      if (!Number.isInteger(value) || value < min || value > max) violations.push(`${name} ${value} must be a whole number from ${min} to ${max}`);
+    };
+    within('bakeSeconds', bakeSeconds);
+    within('maxRolloutMinutes', maxRolloutMinutes);
+    within('containerStartupTimeoutSeconds', containerStartupTimeoutSeconds);
+    if (bakeSeconds >= maxRolloutMinutes * 60) {
+      violations.push(`bakeSeconds ${bakeSeconds} must be shorter than the rollout limit maxRolloutMinutes ${maxRolloutMinutes} (${maxRolloutMinutes * 60} s)`);
+    }
+    if (!/^[1-9]\d*$/.test(props.modelVersion)) violations.push(`modelVersion "${props.modelVersion}" must be a version number`);
+    if (serverless && props.network) violations.push('network is not available for serverless endpoints (SageMaker Serverless Inference runs outside your VPC)');
+    if (serverless && networkIsolation) violations.push('networkIsolation is not available for serverless endpoints');
+    if (serverless && props.dataCapture) violations.push('dataCapture is not available for serverless endpoints');
+    if (props.dataCapture) {
+      const { samplingPercent, prefix } = props.dataCapture;
+      if (!Number.isInteger(samplingPercent) || samplingPercent < 1 || samplingPercent > 100) {
+        violations.push(`dataCapture.samplingPercent ${samplingPercent} must be a whole number from 1 to 100 (leave dataCapture out for none)`);
+      }
+      if (prefix === '' || /^\/|\/$/.test(prefix)) violations.push(`dataCapture.prefix "${prefix}" must not be empty or start or end with "/"`);
+    }
+    if (props.rollbackAlarmNames.length === 0) violations.push('rollbackAlarmNames must name at least one alarm: a rollout without one cannot roll back');
+    const hash = releaseHash({
+      imageTag: props.imageTag,
+      target: props.target,
+      variantName,
+      networkIsolation,
+      inVpc: props.network !== undefined,
+      dataCapture: props.dataCapture && { prefix: props.dataCapture.prefix, samplingPercent: props.dataCapture.samplingPercent },
+      containerStartupTimeoutSeconds: serverless ? undefined : containerStartupTimeoutSeconds,
+    });
+    const releaseName = `${props.endpointName}-v${props.modelVersion}-${hash}`;
+    if (releaseName.length > AWS_NAME_LIMITS.sagemaker) {
+      violations.push(`the model name "${releaseName}" is ${releaseName.length} characters; SageMaker allows ${AWS_NAME_LIMITS.sagemaker}: shorten the project, environment or ML project name`);
+    }
+    if (!SAGEMAKER_NAME.test(props.endpointName)) violations.push(`endpointName "${props.endpointName}" must be letters, digits and single hyphens`);
+    if (violations.length > 0) throw new UsageError(violationsMessage(`ModelEndpoint ${props.endpointName}`, violations));
+
+    const model = new SagemakerModel(this, 'model', {
+      name: releaseName,
+      executionRoleArn: props.executionRoleArn,
+      primaryContainer: { image: props.imageUri, mode: 'SingleModel' },
+      enableNetworkIsolation: networkIsolation,
+      vpcConfig: props.network && { subnets: props.network.subnetIds, securityGroupIds: props.network.securityGroupIds },
+      dependsOn: props.dependsOn,
+      lifecycle: { createBeforeDestroy: true },
+    });
+
+    const variant: SagemakerEndpointConfigurationProductionVariants =
+      props.target.kind === 'serverless'
+        ? {
+            variantName,
+            modelName: model.name,
+            serverlessConfig: { memorySizeInMb: props.target.memoryMiB, maxConcurrency: props.target.maxConcurrency },
+          }
+        : {
+            variantName,
+            modelName: model.name,
+            instanceType: props.target.instanceType,
+            initialInstanceCount: props.target.instanceCount,
+            initialVariantWeight: 1,
+            containerStartupHealthCheckTimeoutInSeconds: containerStartupTimeoutSeconds,
+          };
+    this.dataCaptureUri = props.dataCapture && `s3://${props.dataCapture.bucketName}/${props.dataCapture.prefix}`;
+    const configuration = new SagemakerEndpointConfiguration(this, 'configuration', {
+      name: releaseName,
+      productionVariants: [variant],
+      dataCaptureConfig: props.dataCapture && {
+        enableCapture: true,
+        initialSamplingPercentage: props.dataCapture.samplingPercent,
+        destinationS3Uri: this.dataCaptureUri!,
+        captureOptions: [{ captureMode: 'Input' }, { captureMode: 'Output' }],
+        // Recorded as text instead of base64, so `mlops monitor` can read the requests.
+        captureContentTypeHeader: { jsonContentTypes: ['application/json'], csvContentTypes: ['text/csv'] },
+      },
+      lifecycle: { createBeforeDestroy: true },
+    });
+
+    this.endpoint = new SagemakerEndpoint(this, 'endpoint', {
+      name: props.endpointName,
+      endpointConfigName: configuration.name,
+      deploymentConfig: {
+        blueGreenUpdatePolicy: {
+          trafficRoutingConfiguration: { type: 'ALL_AT_ONCE', waitIntervalInSeconds: bakeSeconds },
+          maximumExecutionTimeoutInSeconds: maxRolloutMinutes * 60,
+        },
+        autoRollbackConfiguration: { alarms: props.rollbackAlarmNames.map((alarmName) => ({ alarmName })) },
+      },
+      tags: props.endpointTags,
+      dependsOn: props.dependsOn,
+    });
+    this.endpointName = this.endpoint.name;
+    this.endpointArn = this.endpoint.arn;
+    this.modelName = model.name;
+    this.endpointConfigName = configuration.name;
+    this.variantName = variantName;
+  }
+}

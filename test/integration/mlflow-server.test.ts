@@ -1,0 +1,183 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { execa } from 'execa';
+import { repoRoot } from '../../cli/paths.js';
+import { sharedParameterNames } from '../../stacks/common/config.js';
+import { runCli } from '../harness/cli.js';
+import { startTestMoto, TEST_REGION, type TestMoto } from '../harness/moto.js';
+import { requireTool, toolchainEnv } from '../harness/toolchain.js';
+
+/**
+ * `mlops mlflow-server` / `mlflow-server-rm` end to end against moto, with OpenTofu and the offline
+ * AWS provider, through the built CLI (`npx tsc -p .` first).
+ *
+ * What the emulator cannot do, and how this test deals with it:
+ * - moto has no Client VPN: the settings switch the VPN off (its resources are proven by the synth
+ *   and validate tiers, its certificates by test/unit/mlflow-server-vpn.test.ts).
+ * - moto cannot store image layers and there is no Docker engine here: `--image-build skip`. The
+ *   ECR repository is still created first and asked for the content-hash tag (DescribeImages).
+ * - moto's Application Auto Scaling has no ListTagsForResource (the provider retries it for ever):
+ *   min_tasks = max_tasks = 1, for which the stack makes no scaling target (autoscaling itself is
+ *   proven by the synth and validate tiers).
+ * - moto ignores two create-time parameters that real AWS honours: CreateBucket's tags
+ *   (CreateBucketConfiguration.Tags) and CreateService's healthCheckGracePeriodSeconds /
+ *   enableECSManagedTags. So the second run updates exactly those two resources in place (moto takes
+ *   the values from the update calls); the test pins that and proves the run after it changes nothing.
+ * - moto's DeleteNatGateway keeps the gateway's network interface (AWS deletes it with the gateway):
+ *   the inventory reports such interfaces apart, and the test checks they are exactly the NAT
+ *   gateway's own.
+ */
+const project = 'mlit';
+const envName = 'dev';
+const stateBucket = 'mlit-terraform-state';
+const inventoryScript = join(repoRoot, 'test', 'integration', 'mlflow-server-inventory.py');
+
+interface Inventory {
+  resources: Record<string, string[]>;
+  ssm_values: Record<string, string>;
+  moto_kept_nat_gateway_interfaces: string[];
+}
+
+describe('mlops mlflow-server against moto (VPN off)', () => {
+  let moto: TestMoto;
+  let env: Record<string, string>;
+  let python: string;
+  let work: string;
+  let vpcIds: string[] = [];
+  const started = Date.now();
+
+  const inventory = async (): Promise<Inventory> => {
+    const result = await execa(python, [inventoryScript, project, envName, ...vpcIds], { env: { ...process.env, ...moto.env }, reject: false });
+    if (result.exitCode !== 0) throw new Error(`inventory failed:\n${result.stderr}`);
+    return JSON.parse(result.stdout) as Inventory;
+  };
+  const nonEmpty = (found: Inventory) => Object.fromEntries(Object.entries(found.resources).filter(([, ids]) => ids.length > 0));
+  const json = (stdout: string) => JSON.parse(stdout);
+
+  beforeAll(async () => {
+    const tools = toolchainEnv();
+    requireTool(tools, 'MLOPS_TERRAFORM_BIN');
+    requireTool(tools, 'TF_CLI_CONFIG_FILE');
+    python = join(requireTool(tools, 'MLOPS_PYTHON_BIN'), 'python');
+    moto = await startTestMoto();
+    const s3 = new S3Client({
+      endpoint: moto.endpoint,
+      region: TEST_REGION,
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    });
+    await s3.send(new CreateBucketCommand({ Bucket: stateBucket, CreateBucketConfiguration: { LocationConstraint: TEST_REGION } }));
+    work = mkdtempSync(join(tmpdir(), 'mlops-it-mlflow-server-'));
+    const settings = {
+      mlflow_server: {
+        vpn: { enabled: false },
+        min_tasks: 1,
+        max_tasks: 1,
+        db_deletion_protection: false,
+        db_final_snapshot: false,
+        artifact_bucket_force_destroy: true,
+      },
+    };
+    writeFileSync(join(work, 'settings.json'), JSON.stringify(settings));
+    writeFileSync(join(work, 'protected-settings.json'), JSON.stringify({ mlflow_server: { ...settings.mlflow_server, db_deletion_protection: true } }));
+    env = {
+      ...tools,
+      ...moto.env,
+      TF_VAR_state_bucket_name: stateBucket,
+      TF_VAR_region: TEST_REGION,
+      TF_VAR_project: project,
+      TF_VAR_env_name: envName,
+      MLOPS_SETTINGS_FILE: join(work, 'settings.json'),
+      MLOPS_OUTDIR: join(work, 'cdktf.out'),
+    };
+  });
+
+  afterAll(async () => {
+    await moto?.stop();
+    if (work) rmSync(work, { recursive: true, force: true });
+    process.stderr.write(`mlflow-server integration test took ${Math.round((Date.now() - started) / 1000)}s\n`);
+  });
+
+  it('applies from an empty account, publishes the shared values, and prints how to connect', async () => {
+    expect(nonEmpty(await inventory())).toEqual({});
+    const result = await runCli(['mlflow-server', '--image-build', 'skip', '--json'], env);
+    expect({ exitCode: result.exitCode, tail: result.exitCode === 0 ? '' : String(result.stderr).slice(-3000) }).toEqual({ exitCode: 0, tail: '' });
+    const output = json(String(result.stdout));
+    expect(output.plan).toMatchObject({ add: 56, change: 0, destroy: 0 });
+    expect(output.image).toEqual({ imageUri: expect.stringMatching(/\/mlit-dev-mlflow-server:[0-9a-f]{16}$/), action: 'skipped' });
+    expect(output.trackingUri).toMatch(/^http:\/\/mlit-dev-mlflow-.*\.elb\.amazonaws\.com$/);
+    expect(result.stderr).toContain('The image repository first — Plan: 1 to add, 0 to change, 0 to destroy.');
+    expect(result.stderr).toContain('Plan: 56 to add, 0 to change, 0 to destroy.');
+    expect(result.stderr).toContain(`export MLFLOW_TRACKING_URI=${output.trackingUri}`);
+
+    const found = await inventory();
+    vpcIds = found.resources['ec2:vpc'];
+    expect(found.moto_kept_nat_gateway_interfaces).toEqual([]);
+    expect(Object.fromEntries(Object.entries(found.resources).map(([kind, ids]) => [kind, ids.length]))).toMatchObject({
+      'ec2:vpc': 1,
+      'ec2:subnet': 6,
+      'ec2:nat-gateway': 1,
+      'ec2:vpc-endpoint': 1,
+      'rds:db': 1,
+      'secretsmanager:secret': 1,
+      'ecs:cluster': 1,
+      'ecs:service': 1,
+      'ecs:task-definition': 1,
+      'elasticloadbalancing:loadbalancer': 1,
+      'elasticloadbalancing:targetgroup': 1,
+      'iam:role': 2,
+      'ecr:repository': 1,
+      'logs:log-group': 1,
+      's3:bucket': 1,
+      'ssm:parameter': 5,
+    });
+    const names = sharedParameterNames({ stateBucket, region: TEST_REGION, project, envName });
+    expect(found.ssm_values).toEqual({
+      [names.trackingUri]: output.trackingUri,
+      [names.vpcId]: output.outputs.vpc_id,
+      [names.privateSubnetIds]: (output.outputs.private_subnet_ids as string[]).join(','),
+      [names.mlflowClientSecurityGroupId]: output.outputs.client_security_group_id,
+      [names.artifactBucket]: output.outputs.artifact_bucket,
+    });
+  });
+
+  it('keeps its state under <project>/<env>/mlflow-server.tfstate in the state bucket', async () => {
+    const s3 = new S3Client({ endpoint: moto.endpoint, region: TEST_REGION, forcePathStyle: true, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+    const state = JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: stateBucket, Key: 'mlit/dev/mlflow-server.tfstate' }))).Body!.transformToString());
+    expect(state.outputs.tracking_uri.value).toMatch(/^http:\/\//);
+  });
+
+  it('changes nothing on a re-run beyond what moto drops at create, and nothing at all the run after', async () => {
+    const second = await runCli(['mlflow-server', '--image-build', 'skip', '--json'], env);
+    expect(second.exitCode).toBe(0);
+    const plan = json(String(second.stdout)).plan;
+    expect(plan).toMatchObject({ add: 0, destroy: 0, replaced: [] });
+    // Only the two create-time gaps of moto described at the top of this file.
+    for (const address of plan.updatedInPlace as string[]) expect(address).toMatch(/^aws_(s3_bucket|ecs_service)\.(artifact-bucket|service)_[0-9A-F]{8}$/);
+
+    const third = await runCli(['mlflow-server', '--image-build', 'skip', '--json'], env);
+    expect(third.exitCode).toBe(0);
+    expect(json(String(third.stdout)).plan).toEqual({ add: 0, change: 0, destroy: 0, updatedInPlace: [], replaced: [] });
+    expect(third.stderr).toContain('No changes: the infrastructure matches the configuration.');
+    expect(third.stderr).not.toContain('tofu apply');
+  });
+
+  it('refuses to remove a database under deletion protection before destroying anything', async () => {
+    const before = await inventory();
+    const result = await runCli(['mlflow-server-rm', '--yes'], { ...env, MLOPS_SETTINGS_FILE: join(work, 'protected-settings.json') });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('the database mlit-dev-mlflow has deletion protection (mlflow_server.db_deletion_protection is true');
+    expect(await inventory()).toEqual(before);
+  });
+
+  it('mlflow-server-rm removes every resource of the stack', async () => {
+    const result = await runCli(['mlflow-server-rm', '--json'], env); // CI=true in runCli: no question asked
+    expect({ exitCode: result.exitCode, tail: result.exitCode === 0 ? '' : String(result.stderr).slice(-3000) }).toEqual({ exitCode: 0, tail: '' });
+    expect(json(String(result.stdout))).toEqual({ destroyed: 57, vpnObjectsRemoved: 0 });
+    const after = await inventory();
+    expect(nonEmpty(after)).toEqual({});
+    expect(after.moto_kept_nat_gateway_interfaces).toHaveLength(1); // the one NAT gateway's, see the top of this file
+  });
+});

@@ -1,0 +1,452 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildMlflowServerStack, mlflowServerImageTag } from '../../cli/builders/mlflow-server.js';
+import { parseSettings } from '../../cli/settings/load.js';
+import type { Settings } from '../../cli/settings/schema.js';
+import { synthesize } from '../../cli/synth.js';
+import { sharedParameterNames } from '../../stacks/common/config.js';
+import { AWS_NAME_LIMITS, NameTooLongError } from '../../stacks/common/naming.js';
+import { InvalidPropsError } from '../../stacks/common/validation.js';
+
+const environment = { stateBucket: 'acme-tf-state', region: 'eu-west-1', project: 'acme-ml', envName: 'dev' };
+const outdirs: string[] = [];
+afterAll(() => outdirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+type Block = Record<string, unknown> & { [key: string]: any }; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+function settingsWith(mlflowServer: Record<string, unknown> = {}): Settings {
+  return parseSettings(JSON.stringify({ mlflow_server: mlflowServer }), 'test-settings.json');
+}
+
+/** Synthesizes the MLflow server stack and returns its Terraform JSON. */
+function synth(mlflowServer: Record<string, unknown> = {}, env = environment, imageTag = 'abc123'): Block {
+  const outdir = mkdtempSync(join(tmpdir(), 'mlops-synth-mlflow-'));
+  outdirs.push(outdir);
+  const [dir] = synthesize((app) => [buildMlflowServerStack(app, { environment: env, settings: settingsWith(mlflowServer) }, { imageTag })], outdir);
+  return JSON.parse(readFileSync(join(dir, 'cdk.tf.json'), 'utf8'));
+}
+
+const resources = (config: Block, type: string): Block[] => Object.values(config.resource?.[type] ?? {});
+const only = (config: Block, type: string): Block => {
+  const found = resources(config, type);
+  expect(found).toHaveLength(1);
+  return found[0];
+};
+const addressOf = (config: Block, type: string, match: (resource: Block) => boolean): string => {
+  const entry = Object.entries(config.resource[type] as Record<string, Block>).find(([, resource]) => match(resource));
+  if (!entry) throw new Error(`no ${type} matches`);
+  return `${type}.${entry[0]}`;
+};
+const byName = (config: Block, type: string, name: string): Block => {
+  const found = resources(config, type).find((resource) => resource.name === name);
+  if (!found) throw new Error(`no ${type} named ${name}`);
+  return found;
+};
+const containerOf = (config: Block): Block => JSON.parse(only(config, 'aws_ecs_task_definition').container_definitions)[0];
+
+describe('MlflowServerStack (defaults: postgres, VPN on)', () => {
+  const config = synth();
+
+  it('keeps its state under <project>/<env>/mlflow-server.tfstate, encrypted, locked with the S3 lockfile', () => {
+    expect(config.terraform.backend.s3).toEqual({
+      bucket: 'acme-tf-state',
+      key: 'acme-ml/dev/mlflow-server.tfstate',
+      region: 'eu-west-1',
+      encrypt: true,
+      use_lockfile: true,
+    });
+  });
+
+  describe('network', () => {
+    it('spans two AZs with public, private and isolated subnets carved from the VPC CIDR', () => {
+      expect(only(config, 'aws_vpc')).toMatchObject({ cidr_block: '10.0.0.0/16', enable_dns_support: true, enable_dns_hostnames: true });
+      const subnets = resources(config, 'aws_subnet');
+      const tier = (name: string) => subnets.filter((subnet) => subnet.tags.tier === name);
+      expect(tier('private').map((subnet) => subnet.cidr_block)).toEqual(['10.0.0.0/18', '10.0.64.0/18']);
+      expect(tier('public').map((subnet) => subnet.cidr_block)).toEqual(['10.0.128.0/19', '10.0.160.0/19']);
+      expect(tier('isolated').map((subnet) => subnet.cidr_block)).toEqual(['10.0.192.0/19', '10.0.224.0/19']);
+      for (const name of ['public', 'private', 'isolated']) {
+        expect(tier(name).map((subnet) => subnet.availability_zone)).toEqual([
+          expect.stringContaining(', 0)'),
+          expect.stringContaining(', 1)'),
+        ]);
+      }
+      expect(subnets.every((subnet) => subnet.map_public_ip_on_launch !== true)).toBe(true);
+    });
+
+    it('routes private subnets out through a NAT gateway and gives isolated subnets no route out', () => {
+      const routes = resources(config, 'aws_route');
+      const nat = addressOf(config, 'aws_nat_gateway', () => true);
+      const privateRoutes = routes.filter((route) => route.nat_gateway_id);
+      expect(privateRoutes).toHaveLength(2);
+      expect(privateRoutes.every((route) => route.nat_gateway_id === `\${${nat}.id}` && route.destination_cidr_block === '0.0.0.0/0')).toBe(true);
+      const isolatedTable = addressOf(config, 'aws_route_table', (table) => table.tags.Name === 'acme-ml-dev-isolated');
+      expect(routes.filter((route) => route.route_table_id === `\${${isolatedTable}.id}`)).toEqual([]);
+      const publicTable = addressOf(config, 'aws_route_table', (table) => table.tags.Name === 'acme-ml-dev-public');
+      expect(routes.find((route) => route.route_table_id === `\${${publicTable}.id}`)?.gateway_id).toMatch(/aws_internet_gateway/);
+    });
+
+    it('has an S3 gateway endpoint on the private and isolated route tables', () => {
+      const endpoint = only(config, 'aws_vpc_endpoint');
+      expect(endpoint).toMatchObject({ service_name: 'com.amazonaws.eu-west-1.s3', vpc_endpoint_type: 'Gateway' });
+      const isolatedTable = addressOf(config, 'aws_route_table', (table) => table.tags.Name === 'acme-ml-dev-isolated');
+      expect(endpoint.route_table_ids).toHaveLength(3);
+      expect(endpoint.route_table_ids).toContain(`\${${isolatedTable}.id}`);
+    });
+
+    it('empties the default security group', () => {
+      const group = only(config, 'aws_default_security_group');
+      expect(group.ingress).toBeUndefined();
+      expect(group.egress).toBeUndefined();
+    });
+  });
+
+  describe('artifact bucket', () => {
+    const bucketAddress = addressOf(config, 'aws_s3_bucket', () => true);
+    const ofBucket = (type: string) => resources(config, type).find((resource) => resource.bucket === `\${${bucketAddress}.id}`);
+
+    it('is named <project>-<env>-mlflow-artifacts-<account> and kept on destroy by default', () => {
+      expect(only(config, 'aws_s3_bucket')).toMatchObject({
+        bucket: 'acme-ml-dev-mlflow-artifacts-${data.aws_caller_identity.account.account_id}',
+        force_destroy: false,
+      });
+    });
+
+    it('is encrypted with KMS, versioned, and blocks every kind of public access', () => {
+      expect(ofBucket('aws_s3_bucket_server_side_encryption_configuration')?.rule).toEqual([
+        { apply_server_side_encryption_by_default: { sse_algorithm: 'aws:kms' }, bucket_key_enabled: true },
+      ]);
+      expect(ofBucket('aws_s3_bucket_versioning')?.versioning_configuration).toEqual({ status: 'Enabled' });
+      expect(ofBucket('aws_s3_bucket_public_access_block')).toMatchObject({
+        block_public_acls: true,
+        block_public_policy: true,
+        ignore_public_acls: true,
+        restrict_public_buckets: true,
+      });
+      expect(ofBucket('aws_s3_bucket_ownership_controls')?.rule).toEqual({ object_ownership: 'BucketOwnerEnforced' });
+    });
+
+    it('refuses every request not made over TLS', () => {
+      const policy = ofBucket('aws_s3_bucket_policy')?.policy as string;
+      expect(policy).toContain('"Effect" = "Deny"');
+      expect(policy).toContain('"aws:SecureTransport" = "false"');
+      expect(policy).toContain(`"Resource" = [${bucketAddress}.arn, "\${${bucketAddress}.arn}/*"]`);
+    });
+  });
+
+  describe('database', () => {
+    const database = only(config, 'aws_db_instance');
+
+    it('is PostgreSQL, encrypted, not public, with the password managed by RDS in Secrets Manager', () => {
+      expect(database).toMatchObject({
+        identifier: 'acme-ml-dev-mlflow',
+        engine: 'postgres',
+        engine_version: '17',
+        port: 5432,
+        storage_encrypted: true,
+        publicly_accessible: false,
+        manage_master_user_password: true,
+        username: 'mlflow',
+        db_name: 'mlflow',
+      });
+      expect(database.password).toBeUndefined();
+      expect(database.password_wo).toBeUndefined();
+    });
+
+    it('keeps backups, refuses deletion and takes a final snapshot by default', () => {
+      expect(database).toMatchObject({
+        backup_retention_period: 7,
+        deletion_protection: true,
+        skip_final_snapshot: false,
+        final_snapshot_identifier: 'acme-ml-dev-mlflow-final',
+      });
+    });
+
+    it('lives in the isolated subnets', () => {
+      const group = only(config, 'aws_db_subnet_group');
+      const isolated = resources(config, 'aws_subnet')
+        .map((subnet, index) => ({ subnet, address: `aws_subnet.${Object.keys(config.resource.aws_subnet)[index]}` }))
+        .filter(({ subnet }) => subnet.tags.tier === 'isolated')
+        .map(({ address }) => `\${${address}.id}`);
+      expect(group.subnet_ids).toEqual(isolated);
+      expect(database.db_subnet_group_name).toMatch(/aws_db_subnet_group\..*\.name/);
+    });
+
+    it('admits only the MLflow tasks, and only on its port', () => {
+      const dbGroup = byName(config, 'aws_security_group', 'acme-ml-dev-mlflow-db');
+      expect(dbGroup.ingress).toBeUndefined();
+      expect(dbGroup.egress).toEqual([]);
+      const rule = only(config, 'aws_security_group_rule');
+      const tasks = addressOf(config, 'aws_security_group', (group) => group.name === 'acme-ml-dev-mlflow-tasks');
+      const db = addressOf(config, 'aws_security_group', (group) => group.name === 'acme-ml-dev-mlflow-db');
+      expect(rule).toMatchObject({
+        type: 'ingress',
+        security_group_id: `\${${db}.id}`,
+        source_security_group_id: `\${${tasks}.id}`,
+        protocol: 'tcp',
+        from_port: 5432,
+        to_port: 5432,
+      });
+      expect(rule.cidr_blocks).toBeUndefined();
+    });
+  });
+
+  describe('MLflow service', () => {
+    const container = containerOf(config);
+    const secretArn = '${aws_db_instance.' + Object.keys(config.resource.aws_db_instance)[0] + '.master_user_secret[0].secret_arn}';
+
+    it('gets the database credentials as ECS secrets from the RDS-managed secret, never as plain environment', () => {
+      expect(container.secrets).toEqual([
+        { name: 'DB_PASSWORD', valueFrom: `${secretArn}:password::` },
+        { name: 'DB_USERNAME', valueFrom: `${secretArn}:username::` },
+      ]);
+      const environmentText = JSON.stringify(container.environment);
+      expect(environmentText).not.toMatch(/PASSWORD|secret/i);
+      expect(container.environment).toContainEqual({ name: 'DB_HOST', value: expect.stringMatching(/aws_db_instance\..*\.address/) });
+    });
+
+    it('lets the execution role read exactly that secret', () => {
+      const policy = byName(config, 'aws_iam_role_policy', 'mlflow-execution').policy as string;
+      expect(policy).toContain(`"Action" = ["secretsmanager:GetSecretValue"], "Resource" = ${secretArn.slice(2, -1)}`);
+    });
+
+    it('serves artifacts through the server from the artifact bucket', () => {
+      expect(container.command).toEqual([
+        '--host',
+        '0.0.0.0',
+        '--port',
+        '5000',
+        '--serve-artifacts',
+        '--artifacts-destination',
+        expect.stringMatching(/^s3:\/\/\$\{aws_s3_bucket\..*\.bucket\}\/artifacts$/),
+      ]);
+      expect(container.image).toMatch(/^\$\{aws_ecr_repository\..*\.repository_url\}:abc123$/);
+    });
+
+    it('checks MLflow /health in the container and in the target group', () => {
+      expect(container.healthCheck.command.join(' ')).toContain("urlopen('http://127.0.0.1:5000/health'");
+      expect(only(config, 'aws_lb_target_group').health_check).toMatchObject({ path: '/health', matcher: '200', enabled: true });
+      expect(only(config, 'aws_lb_target_group')).toMatchObject({ target_type: 'ip', port: 5000, protocol: 'HTTP' });
+    });
+
+    it('runs on Fargate in the private subnets without public IPs, sized and scaled from settings', () => {
+      const service = only(config, 'aws_ecs_service');
+      const privateSubnets = Object.entries(config.resource.aws_subnet as Record<string, Block>)
+        .filter(([, subnet]) => subnet.tags.tier === 'private')
+        .map(([id]) => `\${aws_subnet.${id}.id}`);
+      expect(service).toMatchObject({ launch_type: 'FARGATE', desired_count: 1 });
+      expect(service.network_configuration).toEqual({ subnets: privateSubnets, security_groups: [expect.any(String)], assign_public_ip: false });
+      expect(service.lifecycle).toEqual({ ignore_changes: ['desired_count'] });
+      expect(only(config, 'aws_ecs_task_definition')).toMatchObject({ cpu: '1024', memory: '2048', network_mode: 'awsvpc', requires_compatibilities: ['FARGATE'] });
+      expect(only(config, 'aws_appautoscaling_target')).toMatchObject({ min_capacity: 1, max_capacity: 2, scalable_dimension: 'ecs:service:DesiredCount' });
+      expect(only(config, 'aws_appautoscaling_policy').target_tracking_scaling_policy_configuration).toMatchObject({ target_value: 60 });
+    });
+
+    it('logs to a CloudWatch log group with the retention from settings', () => {
+      const logGroup = byName(config, 'aws_cloudwatch_log_group', '/mlops/acme-ml-dev-mlflow-server');
+      expect(logGroup.retention_in_days).toBe(30);
+      expect(container.logConfiguration).toMatchObject({ logDriver: 'awslogs', options: { 'awslogs-region': 'eu-west-1' } });
+    });
+
+    it('tells MLflow to accept the load balancer as Host', () => {
+      const allowed = container.environment.find((entry: Block) => entry.name === 'MLFLOW_SERVER_ALLOWED_HOSTS');
+      expect(allowed.value).toMatch(/^\$\{aws_lb\..*\.dns_name\},\$\{aws_lb\..*\.dns_name\}:\*$/);
+    });
+  });
+
+  describe('load balancer and security groups', () => {
+    it('is internal, in the private subnets, and admits only the VPC and the VPN clients', () => {
+      expect(only(config, 'aws_lb')).toMatchObject({ name: 'acme-ml-dev-mlflow', internal: true, load_balancer_type: 'application', drop_invalid_header_fields: true });
+      const alb = byName(config, 'aws_security_group', 'acme-ml-dev-mlflow-alb');
+      expect(alb.ingress.flatMap((rule: Block) => rule.cidr_blocks)).toEqual(['10.0.0.0/16', '10.100.0.0/22']);
+      expect(alb.ingress.every((rule: Block) => rule.from_port === 80 && rule.to_port === 80)).toBe(true);
+    });
+
+    it('opens no security group to the internet', () => {
+      for (const group of resources(config, 'aws_security_group')) {
+        for (const rule of group.ingress ?? []) expect(rule.cidr_blocks ?? []).not.toContain('0.0.0.0/0');
+      }
+    });
+
+    it('admits the tasks only from the load balancer', () => {
+      const tasks = byName(config, 'aws_security_group', 'acme-ml-dev-mlflow-tasks');
+      const alb = addressOf(config, 'aws_security_group', (group) => group.name === 'acme-ml-dev-mlflow-alb');
+      expect(tasks.ingress).toEqual([expect.objectContaining({ from_port: 5000, to_port: 5000, security_groups: [`\${${alb}.id}`] })]);
+      expect(tasks.ingress[0].cidr_blocks ?? []).toEqual([]);
+    });
+
+    it('makes a client security group for training and deployment tasks with egress only', () => {
+      const client = byName(config, 'aws_security_group', 'acme-ml-dev-mlflow-client');
+      expect(client.ingress).toBeUndefined();
+      expect(client.egress.map((rule: Block) => rule.to_port)).toEqual([80, 443]);
+    });
+  });
+
+  describe('Client VPN', () => {
+    it('uses mutual TLS with the server certificate the CLI keeps in the state bucket', () => {
+      const object = only(config.data ? { resource: config.data } : {}, 'aws_s3_object');
+      expect(object).toMatchObject({ bucket: 'acme-tf-state', key: 'acme-ml/dev/mlflow-server/vpn/server.json' });
+      const certificate = only(config, 'aws_acm_certificate');
+      expect(certificate.private_key).toMatch(/^\$\{jsondecode\(data\.aws_s3_object\.[^)]+\.body\)\.private_key\}$/);
+      expect(certificate.certificate_chain).toMatch(/\.body\)\.certificate_chain\}$/);
+      const endpoint = only(config, 'aws_ec2_client_vpn_endpoint');
+      const certificateArn = `\${${addressOf(config, 'aws_acm_certificate', () => true)}.arn}`;
+      expect(endpoint).toMatchObject({
+        server_certificate_arn: certificateArn,
+        client_cidr_block: '10.100.0.0/22',
+        split_tunnel: true,
+        transport_protocol: 'udp',
+        dns_servers: ['10.0.0.2'],
+        session_timeout_hours: 12,
+      });
+      expect(endpoint.authentication_options).toEqual([{ type: 'certificate-authentication', root_certificate_chain_arn: certificateArn }]);
+      expect(endpoint.connection_log_options).toMatchObject({ enabled: true });
+    });
+
+    it('is authorised for the VPC CIDR and associated with one private subnet by default', () => {
+      expect(only(config, 'aws_ec2_client_vpn_authorization_rule')).toMatchObject({ target_network_cidr: '10.0.0.0/16', authorize_all_groups: true });
+      expect(resources(config, 'aws_ec2_client_vpn_network_association')).toHaveLength(1);
+      expect(config.output.vpn_dns_name.value).toMatch(/aws_ec2_client_vpn_endpoint\..*\.dns_name/);
+    });
+  });
+
+  it('publishes tracking URI, VPC, private subnets, client security group and artifact bucket as SSM parameters', () => {
+    const names = sharedParameterNames(environment);
+    const parameters = Object.fromEntries(resources(config, 'aws_ssm_parameter').map((parameter) => [parameter.name, parameter]));
+    expect(Object.keys(parameters).sort()).toEqual(
+      [names.trackingUri, names.vpcId, names.privateSubnetIds, names.mlflowClientSecurityGroupId, names.artifactBucket].sort(),
+    );
+    expect(parameters[names.trackingUri].value).toMatch(/^http:\/\/\$\{aws_lb\..*\.dns_name\}$/);
+    expect(parameters[names.privateSubnetIds]).toMatchObject({ type: 'StringList', value: expect.stringContaining('join(",", [aws_subnet.') });
+    expect(parameters[names.mlflowClientSecurityGroupId].value).toBe(
+      `\${${addressOf(config, 'aws_security_group', (group) => group.name === 'acme-ml-dev-mlflow-client')}.id}`,
+    );
+    expect(parameters[names.artifactBucket].value).toMatch(/aws_s3_bucket\..*\.bucket/);
+  });
+
+  it('outputs what the CLI and the later stacks need', () => {
+    expect(Object.keys(config.output)).toEqual(
+      expect.arrayContaining(['tracking_uri', 'vpc_id', 'private_subnet_ids', 'client_security_group_id', 'artifact_bucket', 'ecr_repository_url', 'database_identifier']),
+    );
+  });
+
+  it('prefixes every name with <project>-<env> and keeps it within its AWS limit', () => {
+    const named: [string, string, number][] = [
+      [only(config, 'aws_lb').name, 'loadBalancer', AWS_NAME_LIMITS.loadBalancer],
+      [only(config, 'aws_lb_target_group').name, 'targetGroup', AWS_NAME_LIMITS.targetGroup],
+      [only(config, 'aws_db_instance').identifier, 'rds', AWS_NAME_LIMITS.rdsIdentifier],
+      [only(config, 'aws_ecr_repository').name, 'ecr', AWS_NAME_LIMITS.ecrRepository],
+      [only(config, 'aws_ecs_cluster').name, 'ecs', AWS_NAME_LIMITS.ecs],
+      ...resources(config, 'aws_iam_role').map((role): [string, string, number] => [role.name, 'iam', AWS_NAME_LIMITS.iamRole]),
+      ...resources(config, 'aws_security_group').map((group): [string, string, number] => [group.name, 'sg', AWS_NAME_LIMITS.securityGroup]),
+    ];
+    for (const [name, , limit] of named) {
+      expect(name.startsWith('acme-ml-dev-')).toBe(true);
+      expect(name.length).toBeLessThanOrEqual(limit);
+    }
+  });
+});
+
+describe('MlflowServerStack settings', () => {
+  it('switches the VPN off entirely: no endpoint, certificate or S3 read, no VPN range on the load balancer', () => {
+    const config = synth({ vpn: { enabled: false } });
+    for (const type of ['aws_ec2_client_vpn_endpoint', 'aws_acm_certificate', 'aws_ec2_client_vpn_authorization_rule', 'aws_ec2_client_vpn_network_association']) {
+      expect(resources(config, type)).toEqual([]);
+    }
+    expect(config.data?.aws_s3_object).toBeUndefined();
+    expect(config.output.vpn_dns_name).toBeUndefined();
+    expect(byName(config, 'aws_security_group', 'acme-ml-dev-mlflow-alb').ingress.flatMap((rule: Block) => rule.cidr_blocks)).toEqual(['10.0.0.0/16']);
+  });
+
+  it('takes MySQL, sizes, scaling, retention, bucket and database removal settings', () => {
+    const config = synth({
+      db_engine: 'mysql',
+      task_cpu: 2048,
+      task_memory_mib: 4096,
+      min_tasks: 2,
+      max_tasks: 5,
+      log_retention_days: 90,
+      artifact_bucket_force_destroy: true,
+      db_deletion_protection: false,
+      db_final_snapshot: false,
+      allowed_cidrs: ['192.168.0.0/16'],
+      vpn: { associated_subnets: 2 },
+    });
+    expect(only(config, 'aws_db_instance')).toMatchObject({ engine: 'mysql', engine_version: '8.4', port: 3306, deletion_protection: false, skip_final_snapshot: true });
+    expect(only(config, 'aws_db_instance').final_snapshot_identifier).toBeUndefined();
+    expect(only(config, 'aws_security_group_rule')).toMatchObject({ from_port: 3306, to_port: 3306 });
+    expect(containerOf(config).environment).toContainEqual({ name: 'DB_SCHEME', value: 'mysql+pymysql' });
+    expect(only(config, 'aws_ecs_task_definition')).toMatchObject({ cpu: '2048', memory: '4096' });
+    expect(only(config, 'aws_ecs_service').desired_count).toBe(2);
+    expect(only(config, 'aws_appautoscaling_target')).toMatchObject({ min_capacity: 2, max_capacity: 5 });
+    expect(byName(config, 'aws_cloudwatch_log_group', '/mlops/acme-ml-dev-mlflow-server').retention_in_days).toBe(90);
+    expect(only(config, 'aws_s3_bucket').force_destroy).toBe(true);
+    expect(byName(config, 'aws_security_group', 'acme-ml-dev-mlflow-alb').ingress.flatMap((rule: Block) => rule.cidr_blocks)).toEqual([
+      '10.0.0.0/16',
+      '10.100.0.0/22',
+      '192.168.0.0/16',
+    ]);
+    expect(resources(config, 'aws_ec2_client_vpn_network_association')).toHaveLength(2);
+  });
+
+  it('keeps a fixed task count without a scaling target when min_tasks equals max_tasks', () => {
+    const config = synth({ min_tasks: 2, max_tasks: 2 });
+    expect(resources(config, 'aws_appautoscaling_target')).toEqual([]);
+    expect(resources(config, 'aws_appautoscaling_policy')).toEqual([]);
+    expect(only(config, 'aws_ecs_service').desired_count).toBe(2);
+    expect(only(config, 'aws_ecs_service').lifecycle).toBeUndefined();
+  });
+
+  it('spreads over three AZs and gives each its own NAT gateway when asked', () => {
+    const config = synth({ availability_zones: 3, nat_gateway_per_az: true });
+    expect(resources(config, 'aws_subnet')).toHaveLength(9);
+    expect(resources(config, 'aws_nat_gateway')).toHaveLength(3);
+    expect(new Set(resources(config, 'aws_route').filter((route) => route.nat_gateway_id).map((route) => route.nat_gateway_id)).size).toBe(3);
+  });
+
+  it('tags the image with the content hash of the image folder and the MLflow version', () => {
+    const settings = settingsWith();
+    const tag = mlflowServerImageTag(settings);
+    expect(tag).toMatch(/^[0-9a-f]{16}$/);
+    expect(mlflowServerImageTag(settingsWith({ mlflow_version: '3.1.0' }))).not.toBe(tag);
+    const outdir = mkdtempSync(join(tmpdir(), 'mlops-synth-mlflow-'));
+    outdirs.push(outdir);
+    const [dir] = synthesize((app) => [buildMlflowServerStack(app, { environment, settings })], outdir);
+    const container = JSON.parse(Object.values(JSON.parse(readFileSync(join(dir, 'cdk.tf.json'), 'utf8')).resource.aws_ecs_task_definition as Record<string, Block>)[0].container_definitions)[0];
+    expect(container.image.endsWith(`:${tag}`)).toBe(true);
+  });
+
+  it('refuses a Fargate size that does not exist, suggesting the nearest, before making anything', () => {
+    expect(() => synth({ task_cpu: 1024, task_memory_mib: 1024 })).toThrow(InvalidPropsError);
+    expect(() => synth({ task_cpu: 1024, task_memory_mib: 1024 })).toThrow(/memory=1024 MiB does not go with cpu=1024.*nearest: 2048/);
+  });
+
+  it('refuses a VPN client range inside the VPC and a session length Client VPN does not offer', () => {
+    expect(() => synth({ vpn: { client_cidr: '10.0.4.0/22' } })).toThrow(/clientCidr="10.0.4.0\/22" overlaps the VPC \(10.0.0.0\/16\)/);
+    expect(() => synth({ vpn: { associated_subnets: 3 } })).toThrow(/associatedSubnets=3: must be from 1 to 2/);
+  });
+
+  it('names every problem of the VPC CIDR at once', () => {
+    let message = '';
+    try {
+      synth({ vpc_cidr: '10.0.0.1/8' });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain('must have a prefix length from /16 to /24 (is /8)');
+    expect(message).not.toContain('host bits'); // checked only once the prefix is acceptable
+    expect(() => synth({ vpc_cidr: '10.0.0.1/16' })).toThrow(/has host bits set: the network address of \/16 is 10.0.0.0/);
+  });
+
+  it('refuses names longer than AWS allows', () => {
+    expect(() => synth({}, { ...environment, project: 'a-very-long-project-name' })).toThrow(NameTooLongError);
+    expect(() => synth({}, { ...environment, project: 'a-very-long-project-name' })).toThrow(/loadBalancer name "a-very-long-project-name-dev-mlflow" is 35 characters; AWS allows 32/);
+  });
+
+  it('fits the longest project (16) and environment (8) names in the 32-character load balancer names', () => {
+    const config = synth({}, { ...environment, project: 'p'.repeat(16), envName: 'e'.repeat(8) });
+    expect(only(config, 'aws_lb').name).toHaveLength(32);
+    expect(only(config, 'aws_lb_target_group').name).toHaveLength(32);
+  });
+});

@@ -1,0 +1,309 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { repoRoot } from '../../cli/paths.js';
+
+/**
+ * policies/github-actions-role.json: the IAM policy of the role the lifecycle workflows assume,
+ * with ${project}, ${env}, ${state_bucket}, ${region} and ${account_id} to render
+ * (docs/github-actions.md shows how).
+ */
+const PLACEHOLDERS = ['project', 'env', 'state_bucket', 'region', 'account_id'] as const;
+type Values = Record<(typeof PLACEHOLDERS)[number], string>;
+
+interface Statement {
+  Sid?: string;
+  Effect?: string;
+  Action?: string | string[];
+  NotAction?: unknown;
+  Resource?: string | string[];
+  NotResource?: unknown;
+  Condition?: Record<string, Record<string, string | string[]>>;
+}
+interface Policy {
+  Version?: string;
+  Statement: Statement[];
+}
+
+const templateText = readFileSync(join(repoRoot, 'policies', 'github-actions-role.json'), 'utf8');
+const list = (value: string | string[] | undefined) => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+
+/** Fills in the placeholders as `envsubst '${project} …'` does; refuses unknown ones. */
+function renderPolicy(text: string, values: Values): Policy {
+  const rendered = text.replace(/\$\{([^}]*)\}/g, (whole, name: string) => {
+    if (!(PLACEHOLDERS as readonly string[]).includes(name)) throw new Error(`unknown placeholder ${whole}`);
+    return values[name as keyof Values];
+  });
+  return JSON.parse(rendered) as Policy;
+}
+
+const READ_ONLY = /^[a-z0-9-]+:(Describe|List|Get)[A-Za-z*]*$/;
+
+/**
+ * Statements that cannot name `<project>-<env>` resources or tags, each with the exact actions it
+ * may hold and why; anything else without a project scope is a violation.
+ */
+const UNSCOPED: Record<string, { actions: string[]; why: string }> = {
+  NoResourceLevelPermissions: {
+    actions: ['ecr:GetAuthorizationToken', 'ecs:DeregisterTaskDefinition', 'cloudwatch:PutMetricData'],
+    why: 'these actions support no resource-level permissions (docker login, task definition revisions, model metrics)',
+  },
+  BatchStopJobs: { actions: ['batch:TerminateJob', 'batch:CancelJob'], why: 'Batch job ARNs carry a random id, not the job definition name' },
+  Ec2TagOnCreate: {
+    actions: ['ec2:CreateTags'],
+    why: 'tags only what the same request creates (ec2:CreateAction), and CreateWithOwnTags lets that happen only with the project/environment tags',
+  },
+  Ec2SecurityGroupRules: {
+    actions: ['ec2:AuthorizeSecurityGroup*', 'ec2:RevokeSecurityGroup*', 'ec2:ModifySecurityGroupRules', 'ec2:UpdateSecurityGroupRuleDescriptions*', 'ec2:CreateTags'],
+    why: "a rule's own ARN carries no tags; the same call needs its security group, which ManageOwnTagged limits to the project/environment tags",
+  },
+  IamServiceLinkedRoles: { actions: ['iam:CreateServiceLinkedRole'], why: 'restricted to the services the stacks use by iam:AWSServiceName' },
+  RdsDefaultGroups: { actions: ['rds:CreateDBInstance', 'rds:ModifyDBInstance'], why: "CreateDBInstance authorises the engine's default option and parameter groups" },
+  RdsManagedMasterSecret: {
+    actions: ['secretsmanager:CreateSecret', 'secretsmanager:TagResource', 'secretsmanager:DescribeSecret'],
+    why: 'RDS names the master password secret it manages rds!db-<uuid>',
+  },
+};
+
+/** Every way a statement could reach beyond the project's environment; empty when none does. */
+function scopeViolations(policy: Policy): string[] {
+  const violations: string[] = [];
+  if (policy.Version !== '2012-10-17') violations.push(`Version must be "2012-10-17"`);
+  policy.Statement.forEach((statement, index) => {
+    const label = `Statement ${statement.Sid ?? index}`;
+    const actions = list(statement.Action);
+    const resources = list(statement.Resource);
+    if (!statement.Sid) violations.push(`${label}: needs a Sid saying what it is for`);
+    if (statement.Effect !== 'Allow') violations.push(`${label}: Effect must be Allow`);
+    if (statement.NotAction || statement.NotResource) violations.push(`${label}: NotAction/NotResource grant everything else`);
+    if (actions.length === 0 || resources.length === 0) violations.push(`${label}: needs Action and Resource`);
+    for (const action of actions) {
+      if (action === '*' || /^[a-z0-9-]+:\*$/.test(action)) violations.push(`${label}: ${action} grants a whole service`);
+      if (action.startsWith('iam:') && action.includes('*') && !READ_ONLY.test(action)) violations.push(`${label}: ${action}: IAM actions are listed one by one`);
+    }
+    const conditionText = JSON.stringify(statement.Condition ?? {});
+    const resourcesScoped = resources.every((resource) => resource.includes('${project}'));
+    const conditionScoped = conditionText.includes('${project}');
+    const readOnly = actions.every((action) => READ_ONLY.test(action));
+    const exempt = statement.Sid !== undefined && UNSCOPED[statement.Sid];
+    if (exempt) {
+      if (JSON.stringify([...actions].sort()) !== JSON.stringify([...exempt.actions].sort())) {
+        violations.push(`${label}: an unscoped statement may hold only ${exempt.actions.join(', ')} (${exempt.why})`);
+      }
+    } else if (!resourcesScoped && !conditionScoped && !readOnly) {
+      violations.push(`${label}: ${actions.join(', ')} on ${resources.join(', ')} is scoped neither by a <project>-<env> name nor by the project/environment tags`);
+    }
+    if (actions.includes('iam:PassRole') && !conditionText.includes('iam:PassedToService')) violations.push(`${label}: iam:PassRole without iam:PassedToService`);
+  });
+  return violations;
+}
+
+describe('policies/github-actions-role.json', () => {
+  const template = JSON.parse(templateText) as Policy;
+  const longest: Values = {
+    project: 'abcdefghijklmnop', // MAX_PROJECT_LENGTH 16
+    env: 'abcdefgh', // MAX_ENV_NAME_LENGTH 8
+    state_bucket: 'abcdefghijklmnop-terraform-state-eu-central-1',
+    region: 'ap-southeast-2',
+    account_id: '123456789012',
+  };
+
+  test('is an IAM policy that uses only the documented placeholders, and renders to one without any left', () => {
+    const used = new Set([...templateText.matchAll(/\$\{([^}]*)\}/g)].map((m) => m[1]));
+    expect([...used].sort()).toEqual([...PLACEHOLDERS].sort());
+    const rendered = renderPolicy(templateText, longest);
+    expect(JSON.stringify(rendered)).not.toContain('${');
+    expect(rendered.Statement.length).toBe(template.Statement.length);
+  });
+
+  test('fits an inline role policy (10,240 characters) when rendered with the longest names the CLI accepts', () => {
+    const size = JSON.stringify(renderPolicy(templateText, longest)).length;
+    expect(size).toBeLessThan(10_240);
+  });
+
+  test('scopes every statement to the project and environment (names, tags or the state key prefix), with documented exceptions', () => {
+    expect(scopeViolations(template)).toEqual([]);
+  });
+
+  test('reaches the Terraform state only under <project>/<env>/ of the state bucket', () => {
+    const rendered = renderPolicy(templateText, { ...longest, project: 'acme', env: 'dev', state_bucket: 'acme-tfstate' });
+    const stateStatements = rendered.Statement.filter((s) => list(s.Resource).some((r) => r.startsWith('arn:aws:s3:::acme-tfstate')));
+    expect(stateStatements.flatMap((s) => list(s.Resource)).sort()).toEqual(['arn:aws:s3:::acme-tfstate', 'arn:aws:s3:::acme-tfstate/acme/dev/*']);
+    const listing = stateStatements.find((s) => list(s.Action).includes('s3:ListBucket'));
+    expect(listing?.Condition?.StringLike?.['s3:prefix']).toContain('acme/dev/*');
+  });
+
+  test('passes roles only to the services that run the stacks, and only roles of the environment', () => {
+    const passRole = template.Statement.filter((s) => list(s.Action).includes('iam:PassRole'));
+    expect(passRole).toHaveLength(1);
+    expect(passRole[0].Resource).toBe('arn:aws:iam::${account_id}:role/${project}-${env}-*');
+    expect(passRole[0].Condition?.StringEquals?.['iam:PassedToService']).toEqual(['ecs-tasks.amazonaws.com', 'batch.amazonaws.com', 'ec2.amazonaws.com', 'sagemaker.amazonaws.com']);
+  });
+
+  test('the scope check catches a whole-service grant, an unscoped write, PassRole to anyone and an unlisted action in an exempt statement', () => {
+    const bad: Policy = {
+      Version: '2012-10-17',
+      Statement: [
+        { Sid: 'All', Effect: 'Allow', Action: 's3:*', Resource: 'arn:aws:s3:::${project}-${env}-*' },
+        { Sid: 'AnyRole', Effect: 'Allow', Action: ['iam:CreateRole'], Resource: 'arn:aws:iam::${account_id}:role/*' },
+        { Sid: 'Pass', Effect: 'Allow', Action: ['iam:PassRole'], Resource: 'arn:aws:iam::${account_id}:role/${project}-${env}-*' },
+        { Sid: 'IamWildcard', Effect: 'Allow', Action: ['iam:*Role'], Resource: 'arn:aws:iam::${account_id}:role/${project}-${env}-*' },
+        { Sid: 'NoResourceLevelPermissions', Effect: 'Allow', Action: ['ecr:GetAuthorizationToken', 's3:DeleteBucket'], Resource: '*' },
+        { Effect: 'Allow', Action: ['ec2:DescribeVpcs'], Resource: '*' },
+      ],
+    };
+    expect(scopeViolations(bad)).toEqual([
+      'Statement All: s3:* grants a whole service',
+      'Statement AnyRole: iam:CreateRole on arn:aws:iam::${account_id}:role/* is scoped neither by a <project>-<env> name nor by the project/environment tags',
+      'Statement Pass: iam:PassRole without iam:PassedToService',
+      'Statement IamWildcard: iam:*Role: IAM actions are listed one by one',
+      'Statement NoResourceLevelPermissions: an unscoped statement may hold only ecr:GetAuthorizationToken, ecs:DeregisterTaskDefinition, cloudwatch:PutMetricData (these actions support no resource-level permissions (docker login, task definition revisions, model metrics))',
+      'Statement 5: needs a Sid saying what it is for',
+    ]);
+  });
+});
+
+/**
+ * The AWS services behind each Terraform resource and data source type the stacks use. A type not
+ * in this table fails the coverage test below: add it here and make sure the role's policy allows it.
+ */
+const SERVICE_OF_TYPE: [RegExp, string][] = [
+  [/^aws_(vpc|vpc_.+|subnet|subnets|route|route_table.*|main_route_table_association|internet_gateway|nat_gateway|eip|security_group|security_group_rule|default_security_group|default_route_table|default_network_acl|network_acl.*|ec2_client_vpn_.+|launch_template|availability_zones)$/, 'ec2'],
+  [/^aws_s3_/, 's3'],
+  [/^aws_iam_(role|role_policy|role_policy_attachment|instance_profile|service_linked_role|policy)$/, 'iam'],
+  [/^aws_ecr_/, 'ecr'],
+  [/^aws_cloudwatch_log_/, 'logs'],
+  [/^aws_cloudwatch_(dashboard|metric_alarm|composite_alarm)$/, 'cloudwatch'],
+  [/^aws_ecs_/, 'ecs'],
+  [/^aws_(lb|alb|lb_listener|lb_target_group|lb_listener_rule|alb_listener|alb_target_group)$/, 'elasticloadbalancing'],
+  [/^aws_(db_|rds_)/, 'rds'],
+  [/^aws_batch_/, 'batch'],
+  [/^aws_sagemaker_/, 'sagemaker'],
+  [/^aws_ssm_parameter$/, 'ssm'],
+  [/^aws_secretsmanager_/, 'secretsmanager'],
+  [/^aws_acm_/, 'acm'],
+  [/^aws_appautoscaling_/, 'application-autoscaling'],
+];
+/** Types that call no AWS API that needs a permission (or none at all). */
+const NO_PERMISSION_NEEDED = /^aws_(iam_policy_document|partition|caller_identity|region|default_tags|arn)$/;
+
+const ACCOUNT = '123456789012';
+const REGION = 'eu-west-1';
+
+/**
+ * Where the stacks' named resources live: the attribute that holds the name, the ARN AWS gives the
+ * resource (random suffixes stand in as `abc123`), and the action that creates it.
+ */
+const NAMED_RESOURCES: Record<string, { attribute: string; arn: (name: string) => string; action: string }> = {
+  aws_s3_bucket: { attribute: 'bucket', arn: (n) => `arn:aws:s3:::${n}`, action: 's3:CreateBucket' },
+  aws_iam_role: { attribute: 'name', arn: (n) => `arn:aws:iam::${ACCOUNT}:role/${n}`, action: 'iam:CreateRole' },
+  aws_iam_instance_profile: { attribute: 'name', arn: (n) => `arn:aws:iam::${ACCOUNT}:instance-profile/${n}`, action: 'iam:CreateInstanceProfile' },
+  aws_ecr_repository: { attribute: 'name', arn: (n) => `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/${n}`, action: 'ecr:CreateRepository' },
+  aws_cloudwatch_log_group: { attribute: 'name', arn: (n) => `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${n}`, action: 'logs:CreateLogGroup' },
+  aws_ecs_cluster: { attribute: 'name', arn: (n) => `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/${n}`, action: 'ecs:CreateCluster' },
+  aws_ecs_task_definition: { attribute: 'family', arn: (n) => `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/${n}:1`, action: 'ecs:TagResource' },
+  aws_lb: { attribute: 'name', arn: (n) => `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}:loadbalancer/app/${n}/abc123`, action: 'elasticloadbalancing:CreateLoadBalancer' },
+  aws_lb_target_group: { attribute: 'name', arn: (n) => `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}:targetgroup/${n}/abc123`, action: 'elasticloadbalancing:CreateTargetGroup' },
+  aws_db_instance: { attribute: 'identifier', arn: (n) => `arn:aws:rds:${REGION}:${ACCOUNT}:db:${n}`, action: 'rds:CreateDBInstance' },
+  aws_db_subnet_group: { attribute: 'name', arn: (n) => `arn:aws:rds:${REGION}:${ACCOUNT}:subgrp:${n}`, action: 'rds:CreateDBSubnetGroup' },
+  aws_batch_compute_environment: { attribute: 'name', arn: (n) => `arn:aws:batch:${REGION}:${ACCOUNT}:compute-environment/${n}`, action: 'batch:CreateComputeEnvironment' },
+  aws_batch_job_queue: { attribute: 'name', arn: (n) => `arn:aws:batch:${REGION}:${ACCOUNT}:job-queue/${n}`, action: 'batch:CreateJobQueue' },
+  aws_batch_job_definition: { attribute: 'name', arn: (n) => `arn:aws:batch:${REGION}:${ACCOUNT}:job-definition/${n}:1`, action: 'batch:RegisterJobDefinition' },
+  aws_sagemaker_model: { attribute: 'name', arn: (n) => `arn:aws:sagemaker:${REGION}:${ACCOUNT}:model/${n}`, action: 'sagemaker:CreateModel' },
+  aws_sagemaker_endpoint_configuration: { attribute: 'name', arn: (n) => `arn:aws:sagemaker:${REGION}:${ACCOUNT}:endpoint-config/${n}`, action: 'sagemaker:CreateEndpointConfig' },
+  aws_sagemaker_endpoint: { attribute: 'name', arn: (n) => `arn:aws:sagemaker:${REGION}:${ACCOUNT}:endpoint/${n}`, action: 'sagemaker:CreateEndpoint' },
+  aws_ssm_parameter: { attribute: 'name', arn: (n) => `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter${n}`, action: 'ssm:PutParameter' },
+  aws_secretsmanager_secret: { attribute: 'name', arn: (n) => `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${n}-AbCdEf`, action: 'secretsmanager:CreateSecret' },
+  aws_cloudwatch_dashboard: { attribute: 'dashboard_name', arn: (n) => `arn:aws:cloudwatch::${ACCOUNT}:dashboard/${n}`, action: 'cloudwatch:PutDashboard' },
+  aws_cloudwatch_metric_alarm: { attribute: 'alarm_name', arn: (n) => `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${n}`, action: 'cloudwatch:PutMetricAlarm' },
+};
+
+/** IAM's wildcard matching: `*` any run of characters, `?` one; actions ignore case. */
+const wildcard = (pattern: string, flags = '') =>
+  new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, flags);
+const allows = (policy: Policy, action: string, arn: string) =>
+  policy.Statement.some(
+    (s) => list(s.Action).some((a) => wildcard(a, 'i').test(action)) && list(s.Resource).some((r) => wildcard(r).test(arn)),
+  );
+
+describe('the role policy covers what the stacks create', () => {
+  let types: Map<string, string[]>;
+  let named: { type: string; address: string; name: string }[];
+  let outdir: string;
+  const saved = { ...process.env };
+
+  beforeAll(async () => {
+    outdir = mkdtempSync(join(tmpdir(), 'role-coverage-'));
+    Object.assign(process.env, {
+      MLOPS_OUTDIR: outdir,
+      TF_VAR_state_bucket_name: 'acme-terraform-state',
+      TF_VAR_region: 'eu-west-1',
+      TF_VAR_project: 'acme',
+      TF_VAR_env_name: 'dev',
+    });
+    // Exactly what `mlops synth` writes: the MLflow server, and training and deployment stacks per ML project.
+    const { synth } = await import('../../cli/commands/synth.js');
+    await (synth.handler as (args: { json: boolean }) => Promise<void>)({ json: false });
+    types = new Map();
+    named = [];
+    for (const stack of readdirSync(join(outdir, 'stacks'))) {
+      const json = JSON.parse(readFileSync(join(outdir, 'stacks', stack, 'cdk.tf.json'), 'utf8')) as {
+        resource?: Record<string, Record<string, Record<string, unknown>>>;
+        data?: object;
+      };
+      for (const type of [...Object.keys(json.resource ?? {}), ...Object.keys(json.data ?? {})]) {
+        if (!type.startsWith('aws_')) continue; // tls, random, … call no AWS API
+        types.set(type, [...(types.get(type) ?? []), stack]);
+      }
+      for (const [type, resources] of Object.entries(json.resource ?? {})) {
+        const attribute = NAMED_RESOURCES[type]?.attribute;
+        if (!attribute) continue;
+        for (const [id, resource] of Object.entries(resources)) {
+          const name = resource[attribute];
+          // Names built from other resources' attributes (`${…}`) are not known before apply.
+          if (typeof name === 'string' && !name.includes('${')) named.push({ type, address: `${stack}: ${type}.${id}`, name });
+        }
+      }
+    }
+  });
+
+  afterAll(() => {
+    process.env = saved;
+    if (outdir) rmSync(outdir, { recursive: true, force: true });
+  });
+
+  test('synthesizes the stacks of every step', () => {
+    expect(types.size).toBeGreaterThan(0);
+  });
+
+  test('every AWS resource and data source type the stacks use is known, and the policy grants actions of its service', () => {
+    const actions = (JSON.parse(templateText) as Policy).Statement.flatMap((s) => list(s.Action));
+    const services = new Set(actions.map((action) => action.split(':')[0]));
+    const problems: string[] = [];
+    for (const [type, stacks] of types) {
+      if (NO_PERMISSION_NEEDED.test(type)) continue;
+      const service = SERVICE_OF_TYPE.find(([pattern]) => pattern.test(type))?.[1];
+      if (!service) problems.push(`${type} (in ${stacks.join(', ')}) is not in SERVICE_OF_TYPE: add it, and its actions to the policy`);
+      else if (!services.has(service)) problems.push(`${type} (in ${stacks.join(', ')}) needs ${service}:… actions, which the policy does not grant`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  test('the name patterns of the policy match the names the stacks give their resources', () => {
+    const policy = renderPolicy(templateText, { project: 'acme', env: 'dev', state_bucket: 'acme-terraform-state', region: REGION, account_id: ACCOUNT });
+    expect(named.length).toBeGreaterThan(5);
+    const refused = named
+      .map(({ type, address, name }) => ({ address, action: NAMED_RESOURCES[type].action, arn: NAMED_RESOURCES[type].arn(name) }))
+      .filter(({ action, arn }) => !allows(policy, action, arn))
+      .map(({ address, action, arn }) => `${address}: ${action} on ${arn}`);
+    expect(refused).toEqual([]);
+  });
+
+  test('the name check refuses a resource outside the environment', () => {
+    const policy = renderPolicy(templateText, { project: 'acme', env: 'dev', state_bucket: 'acme-terraform-state', region: REGION, account_id: ACCOUNT });
+    expect(allows(policy, 'iam:CreateRole', `arn:aws:iam::${ACCOUNT}:role/acme-dev-training-job`)).toBe(true);
+    expect(allows(policy, 'iam:CreateRole', `arn:aws:iam::${ACCOUNT}:role/acme-prod-training-job`)).toBe(false);
+    expect(allows(policy, 's3:DeleteBucket', 'arn:aws:s3:::acme-terraform-state')).toBe(false);
+    expect(allows(policy, 's3:GetObject', 'arn:aws:s3:::acme-terraform-state/other/dev/mlflow-server.tfstate')).toBe(false);
+  });
+});
