@@ -23,9 +23,12 @@ export function pinMlflowRequirement(requirements: string, version: string): str
   return requirements.replace(MLFLOW_PIN, `mlflow==${version}`);
 }
 
+/** Files that are not build inputs (Python's bytecode caches, as .dockerignore keeps them out of the context). */
+export const isImageBuildByproduct = (relativePath: string) => relativePath.split(/[\\/]/).includes('__pycache__') || relativePath.endsWith('.pyc');
+
 /** The image tag: a content hash of the build context and the MLflow version it is built with. */
 export function mlflowServerImageTag(settings: Settings, imageDir: string = MLFLOW_SERVER_IMAGE_DIR): string {
-  return contentHashTag(imageDir, [`mlflow==${settings.mlflow_server.mlflow_version}`]);
+  return contentHashTag(imageDir, [`mlflow==${settings.mlflow_server.mlflow_version}`], isImageBuildByproduct);
 }
 
 /** Builds the MLflow server stack from the settings (what `mlops synth` and `mlops mlflow-server` synthesize). */

@@ -49,12 +49,14 @@ export const demo: Command<{ project: string; json: boolean }> = {
         `  ${training.uri} is served at ${deployment.url}/invocations`,
         `  batch predictions: ${batch.output}`,
         'Next:',
-        `  make local-deployment-test project=${project.name}      # send the input example again`,
-        `  make local-deployment-rm project=${project.name}        # stop serving`,
-        '  make local-mlflow-server-rm                           # stop the server (data stays in .mlops/)',
-        '  make mlflow-server                                     # the same on AWS, starting with the MLflow server',
-        `  make training-job project=${project.name}              # train on AWS Batch`,
-        `  make deployment-job project=${project.name} model=N    # serve on SageMaker`,
+        ...[
+          [`make local-deployment-test project=${project.name}`, 'send the input example again'],
+          [`make local-deployment-rm project=${project.name}`, 'stop serving'],
+          ['make local-mlflow-server-rm', 'stop the server (data stays in .mlops/)'],
+          ['make mlflow-server', 'the same on AWS, starting with the MLflow server'],
+          [`make training-job project=${project.name}`, 'train on AWS Batch'],
+          [`make deployment-job project=${project.name} model=N`, 'serve on SageMaker'],
+        ].map(([command, meaning]) => `  ${command.padEnd(52)} # ${meaning}`),
       ].join('\n'),
     );
     if (json) printJson({ trackingUri: server.url, training, deployment, predictions: test.predictions, batch });

@@ -1,7 +1,7 @@
 import { chmodSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { DescribeRepositoriesCommand, ECRClient } from '@aws-sdk/client-ecr';
+import { ECRClient } from '@aws-sdk/client-ecr';
 import { ListObjectVersionsCommand, NoSuchBucket, S3Client } from '@aws-sdk/client-s3';
 import type { Command } from '../command.js';
 import { printJson, withJson, withYes } from '../command.js';
@@ -12,6 +12,7 @@ import {
   pinMlflowRequirement,
 } from '../builders/mlflow-server.js';
 import { createDockerClient, createEcrRegistry, publishImage, type DockerClient, type ImageBuildMode, type ImageRegistry, type PublishedImage } from '../effects/container-image.js';
+import { repositoryUri } from '../effects/serving-image.js';
 import { createTerraformRunner, describePlan, resolveTerraformBinary, type PlanSummary, type TerraformRunner } from '../effects/terraform.js';
 import { ExternalError, UsageError } from '../errors.js';
 import { paths } from '../paths.js';
@@ -48,16 +49,7 @@ export async function createMlflowServerEffects(environment: Environment, report
     stateStore: createS3ObjectStore(environment.stateBucket, s3),
     registry: createEcrRegistry(ecr),
     docker: createDockerClient(),
-    async repositoryUri(name) {
-      try {
-        const result = await ecr.send(new DescribeRepositoriesCommand({ repositoryNames: [name] }));
-        const uri = result.repositories?.[0]?.repositoryUri;
-        if (!uri) throw new Error('no repositoryUri in the answer');
-        return uri;
-      } catch (error) {
-        throw new ExternalError(`ECR DescribeRepositories ${name} failed: ${(error as Error).message}`);
-      }
-    },
+    repositoryUri: (name) => repositoryUri(name, ecr),
     async bucketHoldsObjects(bucket) {
       try {
         const page = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, MaxKeys: 1 }));

@@ -28,7 +28,7 @@ describe('MLflow server image entry point', () => {
       'url = make_url(serve.backend_store_uri(os.environ))',
       'print(json.dumps({"drivername": url.drivername, "username": url.username, "password": url.password, "host": url.host, "port": url.port, "database": url.database, "query": dict(url.query)}))',
     ].join('\n');
-    const result = await execa(python, ['-c', code], { env: { ...database, DB_SCHEME: scheme, DB_CA_BUNDLE: '/opt/mlflow/rds-ca-bundle.pem' }, extendEnv: false });
+    const result = await execa(python, ['-c', code], { env: { ...database, DB_SCHEME: scheme, DB_CA_BUNDLE: '/opt/mlflow/rds-ca-bundle.pem', PYTHONDONTWRITEBYTECODE: '1' }, extendEnv: false });
     return JSON.parse(result.stdout);
   }
 

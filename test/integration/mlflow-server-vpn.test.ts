@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateBucketCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { execa } from 'execa';
 import { createTerraformRunner, resolveTerraformBinary } from '../../cli/effects/terraform.js';
 import { createRecordingReporter } from '../../cli/progress.js';
@@ -11,8 +11,8 @@ import { createS3ObjectStore, ensureVpnPki, readVpnPki } from '../../cli/vpn/pki
 import { MlopsStack } from '../../stacks/common/mlops-stack.js';
 import { VpnServerCertificate, vpnPkiObjectKeys } from '../../stacks/mlflow-server/vpn-server-certificate.js';
 import { TerraformOutput } from 'cdktf';
-import { startTestMoto, TEST_REGION, type TestMoto } from '../harness/moto.js';
-import { requireTool, toolchainEnv } from '../harness/toolchain.js';
+import { TEST_REGION, type TestMoto } from '../harness/moto.js';
+import { startMotoWithStateBucket } from './mlflow-server-setup.js';
 
 /**
  * The VPN certificates' way into AWS, against moto: the CLI writes them to the state bucket, the
@@ -29,13 +29,8 @@ describe('VPN server certificate from the state bucket into ACM (moto)', () => {
   let python: string;
 
   beforeAll(async () => {
-    const tools = toolchainEnv();
-    requireTool(tools, 'MLOPS_TERRAFORM_BIN');
-    requireTool(tools, 'TF_CLI_CONFIG_FILE');
-    python = join(requireTool(tools, 'MLOPS_PYTHON_BIN'), 'python');
-    moto = await startTestMoto();
-    s3 = new S3Client({ endpoint: moto.endpoint, region: TEST_REGION, forcePathStyle: true, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
-    await s3.send(new CreateBucketCommand({ Bucket: environment.stateBucket, CreateBucketConfiguration: { LocationConstraint: TEST_REGION } }));
+    let tools: Record<string, string>;
+    ({ moto, s3, tools, python } = await startMotoWithStateBucket(environment.stateBucket));
     work = mkdtempSync(join(tmpdir(), 'mlops-it-vpn-'));
     env = { ...process.env, ...tools, ...moto.env };
   });

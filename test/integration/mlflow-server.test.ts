@@ -1,13 +1,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { execa } from 'execa';
 import { repoRoot } from '../../cli/paths.js';
 import { sharedParameterNames } from '../../stacks/common/config.js';
 import { runCli } from '../harness/cli.js';
-import { startTestMoto, TEST_REGION, type TestMoto } from '../harness/moto.js';
-import { requireTool, toolchainEnv } from '../harness/toolchain.js';
+import { TEST_REGION, type TestMoto } from '../harness/moto.js';
+import { startMotoWithStateBucket } from './mlflow-server-setup.js';
 
 /**
  * `mlops mlflow-server` / `mlflow-server-rm` end to end against moto, with OpenTofu and the offline
@@ -44,6 +44,7 @@ describe('mlops mlflow-server against moto (VPN off)', () => {
   let moto: TestMoto;
   let env: Record<string, string>;
   let python: string;
+  let s3: S3Client;
   let work: string;
   let vpcIds: string[] = [];
   const started = Date.now();
@@ -57,18 +58,8 @@ describe('mlops mlflow-server against moto (VPN off)', () => {
   const json = (stdout: string) => JSON.parse(stdout);
 
   beforeAll(async () => {
-    const tools = toolchainEnv();
-    requireTool(tools, 'MLOPS_TERRAFORM_BIN');
-    requireTool(tools, 'TF_CLI_CONFIG_FILE');
-    python = join(requireTool(tools, 'MLOPS_PYTHON_BIN'), 'python');
-    moto = await startTestMoto();
-    const s3 = new S3Client({
-      endpoint: moto.endpoint,
-      region: TEST_REGION,
-      forcePathStyle: true,
-      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-    });
-    await s3.send(new CreateBucketCommand({ Bucket: stateBucket, CreateBucketConfiguration: { LocationConstraint: TEST_REGION } }));
+    let tools: Record<string, string>;
+    ({ moto, s3, tools, python } = await startMotoWithStateBucket(stateBucket));
     work = mkdtempSync(join(tmpdir(), 'mlops-it-mlflow-server-'));
     const settings = {
       mlflow_server: {
@@ -144,7 +135,6 @@ describe('mlops mlflow-server against moto (VPN off)', () => {
   });
 
   it('keeps its state under <project>/<env>/mlflow-server.tfstate in the state bucket', async () => {
-    const s3 = new S3Client({ endpoint: moto.endpoint, region: TEST_REGION, forcePathStyle: true, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
     const state = JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: stateBucket, Key: 'mlit/dev/mlflow-server.tfstate' }))).Body!.transformToString());
     expect(state.outputs.tracking_uri.value).toMatch(/^http:\/\//);
   });

@@ -66,7 +66,7 @@ describe('subnetLayout', () => {
 
 describe('Fargate task sizes', () => {
   it('lists the memory that goes with a CPU size', () => {
-    expect(fargateMemoryChoices(256)).toEqual([512, 1024, 1536, 2048]);
+    expect(fargateMemoryChoices(256)).toEqual([512, 1024, 2048]);
     expect(fargateMemoryChoices(1024)).toEqual([2048, 3072, 4096, 5120, 6144, 7168, 8192]);
     expect(fargateMemoryChoices(300)).toEqual([]);
   });
@@ -74,8 +74,9 @@ describe('Fargate task sizes', () => {
   it.each([
     [1024, 2048, []],
     [16384, 122880, []],
-    [1024, 1024, ['memory=1024 MiB does not go with cpu=1024: Fargate takes 2048–8192 MiB in steps of 1024 (nearest: 2048); 1024 MiB goes with cpu 256 or 512']],
-    [512, 3000, ['memory=3000 MiB does not go with cpu=512: Fargate takes 1024–4096 MiB in steps of 1024 (nearest: 2048 or 3072)']],
+    [256, 1536, ['memory=1536 MiB does not go with cpu=256: Fargate takes 512, 1024, 2048 MiB (nearest: 1024 or 2048)']],
+    [1024, 1024, ['memory=1024 MiB does not go with cpu=1024: Fargate takes 2048, 3072, 4096, 5120, 6144, 7168, 8192 MiB (nearest: 2048); 1024 MiB goes with cpu 256 or 512']],
+    [512, 3000, ['memory=3000 MiB does not go with cpu=512: Fargate takes 1024, 2048, 3072, 4096 MiB (nearest: 2048 or 3072)']],
     [300, 2048, ['cpu=300: Fargate takes 256, 512, 1024, 2048, 4096, 8192, 16384 CPU units']],
   ])('cpu %i with %i MiB → %j', (cpu, memory, expected) => {
     expect(fargateTaskSizeViolations(cpu, memory)).toEqual(expected);

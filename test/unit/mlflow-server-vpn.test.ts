@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, createServer } from 'node:tls';
 import { X509Certificate } from 'node:crypto';
-import { MLFLOW_SERVER_IMAGE_DIR, pinMlflowRequirement } from '../../cli/builders/mlflow-server.js';
+import { MLFLOW_SERVER_IMAGE_DIR, mlflowServerImageTag, pinMlflowRequirement } from '../../cli/builders/mlflow-server.js';
 import { connectionHelp, removalBlockers, writeVpnConfig, type MlflowServerEffects } from '../../cli/commands/mlflow-server.js';
 import { ExternalError, UsageError } from '../../cli/errors.js';
 import { createRecordingReporter } from '../../cli/progress.js';
@@ -245,6 +245,19 @@ describe('server image and connection help', () => {
   it('pins MLflow to the settings version and refuses requirements without an MLflow pin', () => {
     expect(pinMlflowRequirement('# x\nmlflow==3.17.2\nboto3==1.0\n', '3.1.0')).toBe('# x\nmlflow==3.1.0\nboto3==1.0\n');
     expect(() => pinMlflowRequirement('mlflow>=3\n', '3.1.0')).toThrow(/must pin mlflow/);
+  });
+
+  it('tags the image by its inputs: a bytecode cache does not change the tag, a changed Dockerfile does', () => {
+    const dir = tempDir();
+    cpSync(MLFLOW_SERVER_IMAGE_DIR, dir, { recursive: true });
+    const settings = parseSettings('{}', 'settings.json');
+    const tag = mlflowServerImageTag(settings, dir);
+    mkdirSync(join(dir, '__pycache__'));
+    writeFileSync(join(dir, '__pycache__', 'serve.cpython-311.pyc'), 'bytecode');
+    expect(mlflowServerImageTag(settings, dir)).toBe(tag);
+    writeFileSync(join(dir, 'Dockerfile'), `${readFileSync(join(dir, 'Dockerfile'), 'utf8')}\nLABEL changed=1\n`);
+    expect(mlflowServerImageTag(settings, dir)).not.toBe(tag);
+    expect(readFileSync(join(MLFLOW_SERVER_IMAGE_DIR, '.dockerignore'), 'utf8')).toMatch(/^__pycache__\/$/m);
   });
 
   it('pins every package of the checked-in image', () => {

@@ -1,0 +1,26 @@
+import { join } from 'node:path';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { startTestMoto, TEST_REGION, type TestMoto } from '../harness/moto.js';
+import { requireTool, toolchainEnv } from '../harness/toolchain.js';
+
+export interface MotoWithStateBucket {
+  readonly moto: TestMoto;
+  /** An S3 client on the emulator. */
+  readonly s3: S3Client;
+  /** The offline toolchain's variables (tofu, provider mirror, Python). */
+  readonly tools: Record<string, string>;
+  /** The toolchain's Python (boto3, moto, MLflow). */
+  readonly python: string;
+}
+
+/** moto in server mode with an empty state bucket, and the offline toolchain (fails loudly without it). */
+export async function startMotoWithStateBucket(stateBucket: string): Promise<MotoWithStateBucket> {
+  const tools = toolchainEnv();
+  requireTool(tools, 'MLOPS_TERRAFORM_BIN');
+  requireTool(tools, 'TF_CLI_CONFIG_FILE');
+  const python = join(requireTool(tools, 'MLOPS_PYTHON_BIN'), 'python');
+  const moto = await startTestMoto();
+  const s3 = new S3Client({ endpoint: moto.endpoint, region: TEST_REGION, forcePathStyle: true, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+  await s3.send(new CreateBucketCommand({ Bucket: stateBucket, CreateBucketConfiguration: { LocationConstraint: TEST_REGION } }));
+  return { moto, s3, tools, python };
+}
