@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listMlProjects, loadMlProject } from '../../cli/ml-project.js';
-import { UsageError } from '../../cli/errors.js';
+import { usageErrorMessage } from '../harness/usage-error.js';
 
 const VALID_MLPROJECT = `name: p
 python_env: python_env.yaml
@@ -22,16 +22,6 @@ function projectsRoot(projects: Record<string, Record<string, string>>): string 
   return root;
 }
 
-function errorOf(action: () => unknown): string {
-  try {
-    action();
-  } catch (error) {
-    expect(error).toBeInstanceOf(UsageError);
-    return (error as Error).message;
-  }
-  throw new Error('expected a UsageError');
-}
-
 describe('loadMlProject', () => {
   it('loads a project with an MLproject file and no requirements file', () => {
     const root = projectsRoot({ churn: { MLproject: VALID_MLPROJECT } });
@@ -40,29 +30,29 @@ describe('loadMlProject', () => {
 
   it('lists the known projects when the folder does not exist', () => {
     const root = projectsRoot({ churn: { MLproject: VALID_MLPROJECT }, fraud: { MLproject: VALID_MLPROJECT } });
-    expect(errorOf(() => loadMlProject('chrun', root))).toMatch(/unknown ML project "chrun".*Known projects: churn, fraud/);
+    expect(usageErrorMessage(() => loadMlProject('chrun', root))).toMatch(/unknown ML project "chrun".*Known projects: churn, fraud/);
     expect(listMlProjects(root)).toEqual(['churn', 'fraud']);
   });
 
   it('refuses a folder without an MLproject file', () => {
     const root = projectsRoot({ notes: { 'README.md': 'x' } });
-    expect(errorOf(() => loadMlProject('notes', root))).toContain(`${join(root, 'notes')} has no MLproject file`);
+    expect(usageErrorMessage(() => loadMlProject('notes', root))).toContain(`${join(root, 'notes')} has no MLproject file`);
   });
 
   it('refuses a main entry point parameter without a default, naming it', () => {
     const root = projectsRoot({ p: { MLproject: VALID_MLPROJECT.replace('{type: float, default: 0.5}', '{type: float}') } });
-    expect(errorOf(() => loadMlProject('p', root))).toContain('parameter "alpha" has no default');
+    expect(usageErrorMessage(() => loadMlProject('p', root))).toContain('parameter "alpha" has no default');
   });
 
   it('refuses docker_env and a missing main entry point together', () => {
     const root = projectsRoot({ p: { MLproject: 'name: p\ndocker_env:\n  image: x\nentry_points:\n  train:\n    command: "python t.py"\n' } });
-    const message = errorOf(() => loadMlProject('p', root));
+    const message = usageErrorMessage(() => loadMlProject('p', root));
     expect(message).toContain('docker_env is not supported');
     expect(message).toContain('has no "main" entry point (found: train)');
   });
 
   it('refuses a name that cannot be part of AWS resource names', () => {
-    expect(errorOf(() => loadMlProject('Churn_Model', projectsRoot({})))).toContain('cannot be used in AWS resource names');
+    expect(usageErrorMessage(() => loadMlProject('Churn_Model', projectsRoot({})))).toContain('cannot be used in AWS resource names');
   });
 
   it('reads training and deployment requirements from sections', () => {
@@ -82,7 +72,7 @@ describe('loadMlProject', () => {
 
   it('names the requirements file and the entry that is wrong', () => {
     const root = projectsRoot({ p: { MLproject: VALID_MLPROJECT, 'resource-requirements.json': '[{"type":"TPU","value":"1"}]' } });
-    const message = errorOf(() => loadMlProject('p', root));
+    const message = usageErrorMessage(() => loadMlProject('p', root));
     expect(message).toContain(join(root, 'p', 'resource-requirements.json'));
     expect(message).toContain('unknown type "TPU"; allowed: VCPU, MEMORY, GPU');
   });

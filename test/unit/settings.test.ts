@@ -1,5 +1,5 @@
 import { parseSettings, readEnvironment } from '../../cli/settings/load.js';
-import { UsageError } from '../../cli/errors.js';
+import { usageErrorMessage } from '../harness/usage-error.js';
 
 const validEnv = {
   TF_VAR_state_bucket_name: 'acme-terraform-state',
@@ -8,23 +8,13 @@ const validEnv = {
   TF_VAR_env_name: 'dev',
 };
 
-function messageOf(action: () => unknown): string {
-  try {
-    action();
-  } catch (error) {
-    expect(error).toBeInstanceOf(UsageError);
-    return (error as Error).message;
-  }
-  throw new Error('expected a UsageError');
-}
-
 describe('readEnvironment', () => {
   it('reads the four TF_VAR_* variables', () => {
     expect(readEnvironment(validEnv)).toEqual({ stateBucket: 'acme-terraform-state', region: 'eu-west-1', project: 'acme', envName: 'dev' });
   });
 
   it('names every missing variable at once, with what it is for', () => {
-    const message = messageOf(() => readEnvironment({}));
+    const message = usageErrorMessage(() => readEnvironment({}));
     for (const name of Object.keys(validEnv)) expect(message).toContain(`${name} is not set`);
     expect(message).toContain('AWS region');
   });
@@ -36,7 +26,7 @@ describe('readEnvironment', () => {
     ['TF_VAR_env_name', 'dev-', 'not ending with a hyphen'],
     ['TF_VAR_state_bucket_name', 'UPPER', 'not a valid S3 bucket name'],
   ])('refuses %s=%s and says what is allowed', (variable, value, expected) => {
-    const message = messageOf(() => readEnvironment({ ...validEnv, [variable]: value }));
+    const message = usageErrorMessage(() => readEnvironment({ ...validEnv, [variable]: value }));
     expect(message).toContain(`${variable}="${value}"`);
     expect(message).toContain(expected);
   });
@@ -55,30 +45,30 @@ describe('parseSettings', () => {
   });
 
   it('names the file and the unknown field', () => {
-    const message = messageOf(() => parseSettings('{"mlflow_server": {"db_engnie": "postgres"}}', '/x/settings.json'));
+    const message = usageErrorMessage(() => parseSettings('{"mlflow_server": {"db_engnie": "postgres"}}', '/x/settings.json'));
     expect(message).toContain('/x/settings.json');
     expect(message).toContain('"db_engnie"');
     expect(message).toContain('mlflow_server');
   });
 
   it('lists the allowed values of an enum field', () => {
-    const message = messageOf(() => parseSettings('{"mlflow_server": {"db_engine": "oracle"}}', 'settings.json'));
+    const message = usageErrorMessage(() => parseSettings('{"mlflow_server": {"db_engine": "oracle"}}', 'settings.json'));
     expect(message).toContain('field mlflow_server.db_engine');
     expect(message).toMatch(/postgres.*mysql/);
   });
 
   it('refuses a minimum above the maximum', () => {
-    const message = messageOf(() => parseSettings('{"mlflow_server": {"min_tasks": 3, "max_tasks": 2}}', 'settings.json'));
+    const message = usageErrorMessage(() => parseSettings('{"mlflow_server": {"min_tasks": 3, "max_tasks": 2}}', 'settings.json'));
     expect(message).toContain('min_tasks (3) must not exceed mlflow_server.max_tasks (2)');
   });
 
   it('checks default resource requirements like a project file', () => {
-    const message = messageOf(() => parseSettings('{"default_resource_requirements": [{"type": "VCPU", "value": "x"}]}', 'settings.json'));
+    const message = usageErrorMessage(() => parseSettings('{"default_resource_requirements": [{"type": "VCPU", "value": "x"}]}', 'settings.json'));
     expect(message).toContain('value "x" is not a number');
     expect(message).toContain('must set MEMORY');
   });
 
   it('says which file is not JSON', () => {
-    expect(messageOf(() => parseSettings('{', '/y/settings.json'))).toContain('/y/settings.json is not valid JSON');
+    expect(usageErrorMessage(() => parseSettings('{', '/y/settings.json'))).toContain('/y/settings.json is not valid JSON');
   });
 });
