@@ -3,7 +3,9 @@
 .DEFAULT_GOAL := help
 SHELL := /bin/bash
 MLOPS := node dist/cli/main.js
-# The local targets use the pinned MLflow of the offline toolchain (installed on first use).
+# Commands that run MLflow's own CLI use the pinned MLflow of the toolchain (installed on first use);
+# the tests use the whole offline toolchain (OpenTofu and the provider mirror too).
+WITH_PYTHON := eval "$$(scripts/install-tools.sh python-env)" &&
 WITH_TOOLS := eval "$$(scripts/install-tools.sh env)" &&
 SOURCES := $(shell find cli stacks -name '*.ts') cli/settings.json tsconfig.json
 
@@ -30,7 +32,7 @@ synth: dist ## Write every stack's Terraform JSON to cdktf.out/ (no AWS access n
 	$(MLOPS) synth
 
 demo: dist python-tools ## The whole local lifecycle end to end: server, training, serving, test, batch scoring
-	$(WITH_TOOLS) $(MLOPS) demo
+	$(WITH_PYTHON) $(MLOPS) demo
 
 test: dist tools ## Every test tier; ends with one line "N passed, N failed"
 	$(WITH_TOOLS) node scripts/run-tests.mjs
@@ -46,23 +48,23 @@ training-job: dist ## Train project=x on AWS Batch (apply its stack, publish its
 training-job-rm: dist ## Remove project=x's training infrastructure and nothing else (asks first unless CI is set)
 	$(MLOPS) training-job-rm --project "$(project)"
 deployment-job: dist python-tools ## Deploy project=x model=N|latest|@alias to its SageMaker endpoint (blue/green, smoke test, dashboard URL)
-	$(WITH_TOOLS) $(MLOPS) deployment-job --project "$(project)" --model "$(model)"
+	$(WITH_PYTHON) $(MLOPS) deployment-job --project "$(project)" --model "$(model)"
 deployment-job-rm: dist ## Remove project=x's endpoint and everything of its deployment (asks first unless CI is set)
-	$(WITH_TOOLS) $(MLOPS) deployment-job-rm --project "$(project)"
+	$(WITH_PYTHON) $(MLOPS) deployment-job-rm --project "$(project)"
 monitor: dist ## Compare project=x's captured requests with its training baseline; publishes to the dashboard
 	$(MLOPS) monitor --project "$(project)"
 
 local-mlflow-server: dist python-tools ## Start a local MLflow server and registry
-	$(WITH_TOOLS) $(MLOPS) local-mlflow-server
+	$(WITH_PYTHON) $(MLOPS) local-mlflow-server
 local-mlflow-server-rm: dist ## Stop the local MLflow server (data stays in .mlops/)
 	$(MLOPS) local-mlflow-server-rm
 local-training: dist python-tools ## Train project=x locally; prints models:/x/N
-	$(WITH_TOOLS) $(MLOPS) local-training --project "$(project)"
+	$(WITH_PYTHON) $(MLOPS) local-training --project "$(project)"
 local-deployment: dist python-tools ## Serve project=x model=N|latest|@alias on 127.0.0.1
-	$(WITH_TOOLS) $(MLOPS) local-deployment --project "$(project)" --model "$(model)"
+	$(WITH_PYTHON) $(MLOPS) local-deployment --project "$(project)" --model "$(model)"
 local-deployment-rm: dist ## Stop serving project=x locally
 	$(MLOPS) local-deployment-rm --project "$(project)"
 local-deployment-test: dist python-tools ## Send project=x's input example to its local endpoint
-	$(WITH_TOOLS) $(MLOPS) local-deployment-test --project "$(project)"
+	$(WITH_PYTHON) $(MLOPS) local-deployment-test --project "$(project)"
 local-batch-inference: dist python-tools ## Score input=file.csv with project=x model=N
-	$(WITH_TOOLS) $(MLOPS) local-batch-inference --project "$(project)" --model "$(model)" --input "$(input)"
+	$(WITH_PYTHON) $(MLOPS) local-batch-inference --project "$(project)" --model "$(model)" --input "$(input)"

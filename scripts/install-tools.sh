@@ -2,8 +2,10 @@
 # Installs the offline toolchain the tests need, idempotently, cached outside the repo keyed by
 # version: a Python virtualenv (mlflow, scikit-learn, moto), OpenTofu and the hashicorp/aws provider
 # built from their Go modules into a filesystem mirror, and actionlint.
-# Usage: scripts/install-tools.sh [all|python|tofu|provider|actionlint|env]
-#   env   prints the shell exports that point the CLI and the tests at the cached tools.
+# Usage: scripts/install-tools.sh [all|python|tofu|provider|actionlint|env|python-env]
+#   env         prints the shell exports that point the CLI and the tests at the cached tools;
+#   python-env  only the Python one (for the commands that run MLflow's own CLI; real AWS runs keep
+#               the user's terraform/tofu and provider).
 set -euo pipefail
 
 TOFU_VERSION=1.10.10
@@ -107,9 +109,13 @@ install_actionlint() {
   GOBIN="$(dirname "$actionlint_bin")" go install "github.com/rhysd/actionlint/cmd/actionlint@v$ACTIONLINT_VERSION"
 }
 
+print_python_env() {
+  echo "export MLOPS_PYTHON_BIN='$venv/bin'"
+}
+
 print_env() {
+  print_python_env
   cat <<ENV
-export MLOPS_PYTHON_BIN='$venv/bin'
 export MLOPS_TERRAFORM_BIN='$tofu_bin'
 export TF_CLI_CONFIG_FILE='$cli_config'
 export MLOPS_ACTIONLINT_BIN='$actionlint_bin'
@@ -123,6 +129,7 @@ case "${1:-all}" in
   provider) install_provider ;;
   actionlint) install_actionlint ;;
   env) print_env ;;
+  python-env) print_python_env ;;
   all)
     # The virtualenv mostly downloads while the Go builds compile, so the two overlap.
     install_python &
@@ -132,5 +139,5 @@ case "${1:-all}" in
     install_actionlint
     wait "$python_pid"
     ;;
-  *) echo "usage: $0 [all|python|tofu|provider|actionlint|env]" >&2; exit 2 ;;
+  *) echo "usage: $0 [all|python|tofu|provider|actionlint|env|python-env]" >&2; exit 2 ;;
 esac
