@@ -13,7 +13,7 @@ import { ModelEndpoint } from './deployment/model-endpoint.js';
 import { MonitoringDashboard } from './deployment/monitoring-dashboard.js';
 import { ReleaseRecordObject } from './deployment/release-record-object.js';
 import { RollbackAlarms } from './deployment/rollback-alarms.js';
-import { ServingImageRepository } from './deployment/serving-image-repository.js';
+import { ImageRepository } from './common/image-repository.js';
 import { EndpointPlacement } from './deployment/endpoint-placement.js';
 
 /** What the CLI learned about the version it deploys: its image, run metrics and training baseline. */
@@ -47,7 +47,7 @@ export const ENDPOINT_TAGS = { mlProject: 'ml-project', modelVersion: 'model-ver
  */
 export class DeploymentStack extends MlopsStack {
   readonly names: DeploymentNames;
-  readonly repository: ServingImageRepository;
+  readonly repository: ImageRepository;
   readonly endpoint: ModelEndpoint;
   readonly dashboard: MonitoringDashboard;
 
@@ -61,7 +61,7 @@ export class DeploymentStack extends MlopsStack {
 
     const where = new EndpointPlacement(this, 'placement', { environment, placement, ownBucketName: names.ownBucket });
     const vpcId = serverless ? undefined : where.vpcId;
-    this.repository = new ServingImageRepository(this, 'serving-images', { repositoryName: names.repository, keepImages: deployment.ecr_keep_images });
+    this.repository = new ImageRepository(this, 'serving-images', { name: names.repository, keepImages: deployment.ecr_keep_images });
     const logs = new EndpointLogGroup(this, 'logs', { endpointName: names.endpoint, retentionDays: deployment.log_retention_days });
     const role = new EndpointExecutionRole(this, 'execution-role', {
       roleName: names.executionRole,

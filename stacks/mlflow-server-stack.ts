@@ -10,7 +10,7 @@ import { MlflowDatabase } from './mlflow-server/database.js';
 import { InternalLoadBalancer } from './mlflow-server/internal-load-balancer.js';
 import { MlflowNetwork } from './mlflow-server/network.js';
 import { MlflowService } from './mlflow-server/mlflow-service.js';
-import { ServerImageRepository } from './mlflow-server/server-image-repository.js';
+import { ImageRepository } from './common/image-repository.js';
 import { SharedParameters } from './mlflow-server/shared-parameters.js';
 
 export interface MlflowServerStackProps extends StackConfig {
@@ -27,7 +27,7 @@ export class MlflowServerStack extends MlopsStack {
   readonly network: MlflowNetwork;
   readonly artifactBucket: ArtifactBucket;
   readonly database: MlflowDatabase;
-  readonly imageRepository: ServerImageRepository;
+  readonly imageRepository: ImageRepository;
   readonly loadBalancer: InternalLoadBalancer;
   readonly service: MlflowService;
   readonly vpn?: ClientVpn;
@@ -66,7 +66,7 @@ export class MlflowServerStack extends MlopsStack {
       finalSnapshot: settings.db_final_snapshot,
       multiAz: settings.db_multi_az,
     });
-    this.imageRepository = new ServerImageRepository(this, 'image-repository', { namer, keepImages: settings.ecr_keep_images });
+    this.imageRepository = new ImageRepository(this, 'image-repository', { name: namer.name('ecrRepository', 'mlflow-server'), keepImages: settings.ecr_keep_images });
     this.loadBalancer = new InternalLoadBalancer(this, 'load-balancer', {
       namer,
       vpcId: this.network.vpcId,

@@ -8,7 +8,7 @@ import type { BatchPlacement } from '../cli/training/placement.js';
 import { ComputeEnvironment } from './training/compute-environment.js';
 import { EgressOnlySecurityGroup } from './training/egress-only-security-group.js';
 import { ExecutionRole } from './training/execution-role.js';
-import { ImageRepository } from './training/image-repository.js';
+import { ImageRepository } from './common/image-repository.js';
 import { JobLogGroup } from './training/job-log-group.js';
 import { JobQueue } from './training/job-queue.js';
 import { JobRole } from './training/job-role.js';

@@ -1,19 +1,20 @@
 import { Construct } from 'constructs';
 import { EcrLifecyclePolicy } from '@cdktf/provider-aws/lib/ecr-lifecycle-policy/index.js';
 import { EcrRepository } from '@cdktf/provider-aws/lib/ecr-repository/index.js';
-import { throwIfViolations } from '../common/validation.js';
+import { throwIfViolations } from './validation.js';
 
 export interface ImageRepositoryProps {
-  /** The repository name (`<project>-<env>-<ml-project>-training`). */
+  /** The repository name (`<project>-<env>-mlflow-server`, `<project>-<env>-<ml-project>-training`, …). */
   readonly name: string;
   /**
-   * How many images to keep; older ones expire. Training images are tagged with a content hash
-   * (16 hex digits), so the rule counts images of any tag rather than a tag prefix.
+   * How many images to keep; older ones expire. Images are tagged with content hashes (serving
+   * images with the model version and a hash), so the rule counts images of any tag rather than a
+   * tag prefix.
    * @default 10
    */
   readonly keepImages?: number;
   /**
-   * Delete the repository with its images on destroy: every image can be rebuilt from the project.
+   * Delete the repository with its images on destroy: every image can be rebuilt from this repository.
    * @default true
    */
   readonly forceDelete?: boolean;
@@ -43,8 +44,13 @@ export function imageLifecyclePolicy(keep: number): { rules: Record<string, unkn
   };
 }
 
-/** An ECR repository for one project's training images: scanned on push, immutable tags, encrypted, with a lifecycle policy. */
+/**
+ * An ECR repository for the images mlops builds (MLflow server, training, serving): scanned on push,
+ * immutable tags (a tag never changes meaning), encrypted, with a lifecycle policy.
+ */
 export class ImageRepository extends Construct {
+  /** The repository resource, for a targeted apply before the first image push. */
+  readonly repository: EcrRepository;
   readonly repositoryName: string;
   readonly repositoryUrl: string;
   readonly repositoryArn: string;
@@ -60,13 +66,13 @@ export class ImageRepository extends Construct {
     if (!Number.isInteger(keepImages) || keepImages < 1 || keepImages > 10_000) violations.push(`keepImages ${keepImages}: must be a whole number from 1 to 10000`);
     throwIfViolations('ImageRepository', violations);
 
-    const repository = new EcrRepository(this, 'repository', {
+    const repository = (this.repository = new EcrRepository(this, 'repository', {
       name: props.name,
       imageTagMutability: 'IMMUTABLE',
       imageScanningConfiguration: { scanOnPush: true },
       encryptionConfiguration: [{ encryptionType: 'AES256' }],
       forceDelete,
-    });
+    }));
     new EcrLifecyclePolicy(this, 'lifecycle', {
       repository: repository.name,
       policy: JSON.stringify(imageLifecyclePolicy(keepImages)),
