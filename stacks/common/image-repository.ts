@@ -77,7 +77,8 @@ export class ImageRepository extends Construct {
       repository: repository.name,
       policy: JSON.stringify(imageLifecyclePolicy(keepImages)),
     });
-    this.repositoryName = repository.name;
+    // The name as given (not a token), so the CLI can look images up before Terraform runs.
+    this.repositoryName = props.name;
     this.repositoryUrl = repository.repositoryUrl;
     this.repositoryArn = repository.arn;
   }

@@ -6,7 +6,7 @@ import { repoRoot } from '../../cli/paths.js';
 /**
  * policies/github-actions-role.json: the IAM policy of the role the lifecycle workflows assume,
  * with ${project}, ${env}, ${state_bucket}, ${region} and ${account_id} to render
- * (docs/github-actions.md shows how).
+ * (the README's GitHub Actions section shows how).
  */
 const PLACEHOLDERS = ['project', 'env', 'state_bucket', 'region', 'account_id'] as const;
 type Values = Record<(typeof PLACEHOLDERS)[number], string>;

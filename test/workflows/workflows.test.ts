@@ -111,8 +111,8 @@ describe('every workflow and local action', () => {
     expect(oidcJobs.sort()).toEqual(lifecycle.map((name) => `.github/workflows/${name}.yml#${name}`).sort());
   });
 
-  test('docs/github-actions.md names every variable and secret the workflows read, and every workflow', () => {
-    const docs = readFileSync(join(repoRoot, 'docs', 'github-actions.md'), 'utf8');
+  test('the README names every variable and secret the workflows read, and every workflow', () => {
+    const docs = readFileSync(join(repoRoot, 'README.md'), 'utf8');
     const missing: string[] = [];
     for (const parsed of allFiles) {
       const { vars, secrets } = variablesAndSecrets(parsed.text);

@@ -20,7 +20,7 @@ fail() {
 }
 
 if [ -z "${VPN_CLIENT_CONFIG:-}" ]; then
-  fail "the secret VPN_CLIENT_CONFIG is empty for this environment: store the .ovpn file of a VPN client in it (docs/github-actions.md), or set the variable MLOPS_VPN=off if the runner reaches the MLflow server another way"
+  fail "the secret VPN_CLIENT_CONFIG is empty for this environment: store the .ovpn file of a VPN client in it (the README, section Running the lifecycle from GitHub Actions), or set the variable MLOPS_VPN=off if the runner reaches the MLflow server another way"
 fi
 
 if ! command -v openvpn > /dev/null; then
