@@ -2,16 +2,9 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listMlProjects, loadMlProject } from '../../cli/ml-project.js';
+import { VALID_MLPROJECT } from '../harness/mlproject-fixture.js';
 import { usageErrorMessage } from '../harness/usage-error.js';
 
-const VALID_MLPROJECT = `name: p
-python_env: python_env.yaml
-entry_points:
-  main:
-    parameters:
-      alpha: {type: float, default: 0.5}
-    command: "python train.py --alpha {alpha}"
-`;
 
 function projectsRoot(projects: Record<string, Record<string, string>>): string {
   const root = mkdtempSync(join(tmpdir(), 'mlops-projects-'));

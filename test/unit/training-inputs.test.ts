@@ -6,16 +6,9 @@ import { trainingInputs } from '../../cli/builders/training.js';
 import { loadMlProject } from '../../cli/ml-project.js';
 import { parseSettings } from '../../cli/settings/load.js';
 import type { Environment } from '../../cli/settings/load.js';
+import { VALID_MLPROJECT as MLPROJECT } from '../harness/mlproject-fixture.js';
 import { usageErrorMessage } from '../harness/usage-error.js';
 
-const MLPROJECT = `name: p
-python_env: python_env.yaml
-entry_points:
-  main:
-    parameters:
-      alpha: {type: float, default: 0.5}
-    command: "python train.py --alpha {alpha}"
-`;
 const PYTHON_ENV = 'python: "3.11"\nbuild_dependencies: [pip]\ndependencies: ["mlflow==3.17.2"]\n';
 const environment: Environment = { stateBucket: 'state', region: 'eu-west-1', project: 'acme', envName: 'dev' };
 const roots: string[] = [];
