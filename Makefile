@@ -7,7 +7,7 @@ MLOPS := node dist/cli/main.js
 # the tests use the whole offline toolchain (OpenTofu and the provider mirror too).
 WITH_PYTHON := eval "$$(scripts/install-tools.sh python-env)" &&
 WITH_TOOLS := eval "$$(scripts/install-tools.sh env)" &&
-SOURCES := $(shell find cli stacks -name '*.ts') cli/settings.json tsconfig.json
+SOURCES := $(shell find core cli stacks -name '*.ts') cli/settings.json tsconfig.json
 
 .PHONY: help install tools python-tools build synth test demo \
 	mlflow-server mlflow-server-rm vpn-config training-job training-job-rm deployment-job deployment-job-rm monitor \

@@ -1,21 +1,14 @@
 #!/usr/bin/env node
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { ExternalError, UsageError } from './errors.js';
+import { ExternalError, UsageError } from '../core/errors.js';
 import { commands } from './commands/index.js';
-import { NameTooLongError } from '../stacks/common/naming.js';
-import { InvalidPropsError } from '../stacks/common/validation.js';
 
 /** Prints the message of expected failures (bad input, a failing tool or job) without a stack trace. */
 function exitOn(error: unknown): never {
   if (error instanceof UsageError || error instanceof ExternalError) {
     process.stderr.write(`error: ${error.message}\n`);
     process.exit(error.exitCode);
-  }
-  // A construct refusing its props, or a name over an AWS limit, is bad input refused before synthesis.
-  if (error instanceof InvalidPropsError || error instanceof NameTooLongError) {
-    process.stderr.write(`error: ${error.message}\n`);
-    process.exit(2);
   }
   process.stderr.write(`internal error (a bug in mlops, please report it):\n${(error as Error)?.stack ?? String(error)}\n`);
   process.exit(70);

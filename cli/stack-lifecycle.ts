@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline/promises';
-import { UsageError } from './errors.js';
+import { UsageError } from '../core/errors.js';
 import type { Reporter } from './progress.js';
 import { describePlan, type PlanSummary, type TerraformRunner } from './effects/terraform.js';
 

@@ -1,11 +1,12 @@
 import { TerraformOutput } from 'cdktf';
 import type { Construct } from 'constructs';
 import { MlopsStack } from './common/mlops-stack.js';
-import { stateKeys, type StackConfig } from './common/config.js';
-import { deploymentNames, releaseRecordKey, VARIANT_NAME, type DeploymentNames } from '../cli/deployment/names.js';
-import type { ReleaseRecord } from '../cli/deployment/release-record.js';
-import type { DeploymentPlacement } from '../cli/deployment/placement.js';
-import type { EndpointTarget } from '../cli/deployment/target.js';
+import { stateKeys } from '../core/naming.js';
+import { type StackConfig } from './common/config.js';
+import { deploymentNames, ENDPOINT_TAGS, releaseRecordKey, VARIANT_NAME, type DeploymentNames } from '../core/deployment/names.js';
+import type { ReleaseRecord } from '../core/deployment/release-record.js';
+import type { DeploymentPlacement } from '../core/deployment/placement.js';
+import type { EndpointTarget } from '../core/deployment/target.js';
 import { EndpointExecutionRole } from './deployment/execution-role.js';
 import { EndpointLogGroup } from './deployment/endpoint-log-group.js';
 import { EndpointSecurityGroup } from './deployment/endpoint-security-group.js';
@@ -35,9 +36,6 @@ export interface DeploymentStackProps extends StackConfig {
   readonly placement: DeploymentPlacement;
   readonly release: DeploymentRelease;
 }
-
-/** Endpoint tags the CLI reads back (which version an endpoint serves). */
-export const ENDPOINT_TAGS = { mlProject: 'ml-project', modelVersion: 'model-version' } as const;
 
 /**
  * Per-project deployment: an ECR repository for serving images, an execution role scoped to this

@@ -3,8 +3,9 @@ import { TerraformOutput } from 'cdktf';
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity/index.js';
 import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition/index.js';
 import { MlopsStack } from './common/mlops-stack.js';
-import { sharedParameterNames, stateKeys, type StackConfig } from './common/config.js';
-import type { BatchPlacement } from '../cli/training/placement.js';
+import { sharedParameterNames, stateKeys } from '../core/naming.js';
+import { type StackConfig } from './common/config.js';
+import type { BatchPlacement } from '../core/training/placement.js';
 import { ComputeEnvironment } from './training/compute-environment.js';
 import { EgressOnlySecurityGroup } from './training/egress-only-security-group.js';
 import { ExecutionRole } from './training/execution-role.js';
@@ -13,7 +14,7 @@ import { JobLogGroup } from './training/job-log-group.js';
 import { JobQueue } from './training/job-queue.js';
 import { JobRole } from './training/job-role.js';
 import { TrainingJobDefinition } from './training/job-definition.js';
-import { trainingResourceNames } from './training/names.js';
+import { trainingResourceNames } from '../core/training/names.js';
 import { TrainingNetwork } from './training/training-network.js';
 
 export interface TrainingStackProps extends StackConfig {

@@ -1,10 +1,10 @@
 import type { App } from 'cdktf';
 import type { StackConfig } from '../../stacks/common/config.js';
 import { DeploymentStack, type DeploymentRelease } from '../../stacks/deployment-stack.js';
-import { deploymentPlacement } from '../deployment/placement.js';
-import { endpointTarget } from '../deployment/target.js';
-import type { MlProject } from '../ml-project.js';
-import { parseRequirementEntries } from '../settings/resource-requirements.js';
+import { deploymentPlacement } from '../../core/deployment/placement.js';
+import { endpointTarget } from '../../core/deployment/target.js';
+import type { MlProject } from '../../core/ml-project.js';
+import { parseRequirementEntries } from '../../core/settings/resource-requirements.js';
 
 export const deploymentStackId = (mlProject: string) => `deployment-${mlProject}`;
 

@@ -4,7 +4,7 @@ import type { StackConfig } from '../../stacks/common/config.js';
 import { MlflowServerStack } from '../../stacks/mlflow-server-stack.js';
 import { contentHashTag } from '../effects/container-image.js';
 import { repoRoot } from '../paths.js';
-import type { Settings } from '../settings/schema.js';
+import type { Settings } from '../../core/settings/schema.js';
 
 export const MLFLOW_SERVER_STACK_ID = 'mlflow-server';
 

@@ -1,15 +1,12 @@
 import type { App } from 'cdktf';
 import type { StackConfig } from '../../stacks/common/config.js';
-import { NameTooLongError } from '../../stacks/common/naming.js';
-import { InvalidPropsError } from '../../stacks/common/validation.js';
 import { TrainingStack } from '../../stacks/training-stack.js';
-import { UsageError } from '../errors.js';
-import { REQUIREMENTS_FILE, trainingRequirements, type MlProject } from '../ml-project.js';
-import { parseRequirementEntries } from '../settings/resource-requirements.js';
+import { REQUIREMENTS_FILE, trainingRequirements, type MlProject } from '../../core/ml-project.js';
+import { parseRequirementEntries } from '../../core/settings/resource-requirements.js';
 import { paths } from '../paths.js';
 import { synthesize } from '../synth.js';
 import { readProjectEnvironment, renderDockerfile, trainingCommand, trainingImageTag } from '../training/image.js';
-import { toBatchPlacement, type BatchPlacement } from '../training/placement.js';
+import { toBatchPlacement, type BatchPlacement } from '../../core/training/placement.js';
 import { loadTrainingJobPolicy, type JobPolicy } from '../training/policy.js';
 
 export const trainingStackId = (mlProject: string) => `training-${mlProject}`;
@@ -74,16 +71,8 @@ export function buildTrainingStackForRemoval(app: App, config: StackConfig, mlPr
   });
 }
 
-/**
- * Synthesizes one training stack into its own folder; names that do not fit AWS limits and
- * construct props that break their rules are usage errors (nothing has been applied yet).
- */
+/** Synthesizes one training stack into its own folder (bad names and props are UsageErrors: nothing has been applied yet). */
 export function synthesizeTrainingStack(build: (app: App) => TrainingStack): string {
-  try {
-    const [dir] = synthesize((app) => [build(app)]);
-    return dir;
-  } catch (error) {
-    if (error instanceof NameTooLongError || error instanceof InvalidPropsError) throw new UsageError(error.message);
-    throw error;
-  }
+  const [dir] = synthesize((app) => [build(app)]);
+  return dir;
 }

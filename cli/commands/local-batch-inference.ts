@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { Command } from '../command.js';
 import { printJson, withJson, withModel, withProject } from '../command.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../core/errors.js';
 import { MlflowClient, parseModelSpec, resolveModelVersion } from '../effects/mlflow.js';
 import { loadMlProject } from '../ml-project.js';
 import { createReporter, type Reporter } from '../progress.js';

@@ -1,6 +1,6 @@
 import type { Command } from '../command.js';
 import { printJson, withJson, withProject } from '../command.js';
-import { ExternalError, UsageError } from '../errors.js';
+import { ExternalError, UsageError } from '../../core/errors.js';
 import { downloadModel } from '../effects/model-artifacts.js';
 import { loadMlProject } from '../ml-project.js';
 import { createReporter, type Reporter } from '../progress.js';

@@ -1,6 +1,6 @@
 import type { Command } from '../command.js';
 import { withJson, printJson } from '../command.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../core/errors.js';
 import { createReporter, type Reporter } from '../progress.js';
 import { startLocalMlflowServer } from '../local/mlflow-server.js';
 import { stopProcessGroup } from '../local/processes.js';

@@ -1,6 +1,6 @@
 import type { Command } from '../command.js';
 import { printJson, withJson, withProject } from '../command.js';
-import { ExternalError } from '../errors.js';
+import { ExternalError } from '../../core/errors.js';
 import { MlflowClient, findVersionRegisteredByRun, uniqueRunName } from '../effects/mlflow.js';
 import { loadMlProject } from '../ml-project.js';
 import { createReporter, type Reporter } from '../progress.js';

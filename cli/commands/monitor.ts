@@ -4,15 +4,15 @@ import { printJson, withJson, withProject } from '../command.js';
 import { createMetricsPublisher } from '../effects/cloudwatch-metrics.js';
 import { createDeploymentBucket } from '../effects/deployment-bucket.js';
 import { createEndpointService } from '../effects/sagemaker-endpoint.js';
-import { UsageError } from '../errors.js';
-import { computeFeatureStatistics, rowsOfCaptureFile, type FeatureStatistics, type Row } from '../deployment/feature-statistics.js';
-import { featureMetricData, meanShift, modelMetricData } from '../deployment/metrics.js';
-import { CUSTOM_METRICS, deploymentNames, releaseRecordKey } from '../deployment/names.js';
-import { parseReleaseRecord } from '../deployment/release-record.js';
+import { UsageError } from '../../core/errors.js';
+import { computeFeatureStatistics, rowsOfCaptureFile, type FeatureStatistics, type Row } from '../../core/deployment/feature-statistics.js';
+import { featureMetricData, meanShift, modelMetricData } from '../../core/deployment/metrics.js';
+import { CUSTOM_METRICS, deploymentNames, releaseRecordKey } from '../../core/deployment/names.js';
+import { parseReleaseRecord } from '../../core/deployment/release-record.js';
 import { loadMlProject } from '../ml-project.js';
 import { createReporter } from '../progress.js';
 import { loadSettings, readEnvironment } from '../settings/load.js';
-import { ENDPOINT_TAGS } from '../../stacks/deployment-stack.js';
+import { ENDPOINT_TAGS } from '../../core/deployment/names.js';
 
 /** `s3://bucket/key/prefix` → bucket and prefix. */
 export function parseS3Uri(uri: string): { bucket: string; prefix: string } {

@@ -1,9 +1,9 @@
 import type { Command } from '../command.js';
 import { printJson, withJson } from '../command.js';
 import { paths } from '../paths.js';
-import { describeSettings } from '../settings/describe.js';
+import { describeSettings } from '../../core/settings/describe.js';
 import { loadSettings } from '../settings/load.js';
-import { settingsSchema } from '../settings/schema.js';
+import { settingsSchema } from '../../core/settings/schema.js';
 
 export const settings: Command<{ json: boolean }> = {
   command: 'settings',

@@ -5,15 +5,17 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import type { Command } from '../command.js';
 import { printJson, withJson, withProject, withYes } from '../command.js';
-import { ExternalError, UsageError, violationsMessage } from '../errors.js';
+import { ExternalError, UsageError, violationsMessage } from '../../core/errors.js';
 import { buildTrainingStack, buildTrainingStackForRemoval, synthesizeTrainingStack, trainingInputs, type TrainingInputs } from '../builders/training.js';
 import { createDockerClient, createEcrRegistry, publishImage, type ImageBuildMode } from '../effects/container-image.js';
 import { MlflowClient, findVersionRegisteredByRun, uniqueRunName } from '../effects/mlflow.js';
 import { createTerraformRunner, resolveTerraformBinary, type TerraformRunner } from '../effects/terraform.js';
-import { MAX_ML_PROJECT_NAME_LENGTH, loadMlProject, type MlProject } from '../ml-project.js';
+import { MAX_ML_PROJECT_NAME_LENGTH, type MlProject } from '../../core/ml-project.js';
+import { loadMlProject } from '../ml-project.js';
 import { createReporter, type Reporter } from '../progress.js';
-import { loadSettings, readEnvironment, type Environment } from '../settings/load.js';
-import type { Settings } from '../settings/schema.js';
+import { loadSettings, readEnvironment } from '../settings/load.js';
+import { type Environment } from '../../core/environment.js';
+import type { Settings } from '../../core/settings/schema.js';
 import { applyStack, destroyStack } from '../stack-lifecycle.js';
 import { createBatchJobs, createJobLogs } from '../training/aws-clients.js';
 import {
@@ -27,9 +29,9 @@ import {
   type JobLogs,
 } from '../training/follow.js';
 import { jobCommand, prepareBuildContext } from '../training/image.js';
-import { describePlacement } from '../training/placement.js';
-import { namePartViolations, ResourceNamer } from '../../stacks/common/naming.js';
-import { trainingResourceNames } from '../../stacks/training/names.js';
+import { describePlacement } from '../../core/training/placement.js';
+import { namePartViolations, ResourceNamer } from '../../core/naming.js';
+import { trainingResourceNames } from '../../core/training/names.js';
 
 /** The training stack's outputs the command uses (stacks/training-stack.ts). */
 interface TrainingOutputs {

@@ -1,6 +1,6 @@
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { ExternalError } from '../errors.js';
-import type { MetricDatum } from '../deployment/metrics.js';
+import { ExternalError } from '../../core/errors.js';
+import type { MetricDatum } from '../../core/deployment/metrics.js';
 
 /** CloudWatch, as far as publishing custom metrics needs it. */
 export interface MetricsPublisher {

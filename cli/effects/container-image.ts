@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ECRClient, DescribeImagesCommand, GetAuthorizationTokenCommand, ImageNotFoundException, RepositoryNotFoundException } from '@aws-sdk/client-ecr';
 import { execa } from 'execa';
-import { ExternalError } from '../errors.js';
+import { ExternalError } from '../../core/errors.js';
 import type { Reporter } from '../progress.js';
 
 /**

@@ -7,7 +7,7 @@ import {
   S3Client,
   type ObjectIdentifier,
 } from '@aws-sdk/client-s3';
-import { ExternalError } from '../errors.js';
+import { ExternalError } from '../../core/errors.js';
 
 /** The artifact bucket, as far as a deployment's captured data and records need it. */
 export interface DeploymentBucket {

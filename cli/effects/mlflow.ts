@@ -1,4 +1,4 @@
-import { ExternalError, UsageError } from '../errors.js';
+import { ExternalError, UsageError } from '../../core/errors.js';
 
 /** A model version as the MLflow registry describes it (the fields mlops reads). */
 export interface ModelVersion {

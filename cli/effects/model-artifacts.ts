@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { parse as parseYaml } from 'yaml';
-import { ExternalError, UsageError } from '../errors.js';
+import { ExternalError, UsageError } from '../../core/errors.js';
 import { pythonEnv, pythonTool } from '../local/python-tools.js';
 
 export interface DownloadedModel {

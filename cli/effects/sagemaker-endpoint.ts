@@ -1,6 +1,6 @@
 import { DescribeEndpointCommand, DescribeEndpointConfigCommand, ListTagsCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import { ExternalError } from '../errors.js';
+import { ExternalError } from '../../core/errors.js';
 
 /** An endpoint as the deployment commands read it. */
 export interface EndpointDescription {

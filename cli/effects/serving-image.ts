@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeRepositoriesCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { execa } from 'execa';
-import { ExternalError } from '../errors.js';
+import { ExternalError } from '../../core/errors.js';
 import { pythonEnv, pythonTool } from '../local/python-tools.js';
 import { contentHashTag } from './container-image.js';
 

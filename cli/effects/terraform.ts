@@ -1,7 +1,7 @@
 import { existsSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { ExternalError, UsageError } from '../errors.js';
+import { ExternalError, UsageError } from '../../core/errors.js';
 import type { Reporter } from '../progress.js';
 
 export const MIN_TERRAFORM_VERSION = [1, 10, 0] as const;

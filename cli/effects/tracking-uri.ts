@@ -1,8 +1,8 @@
 import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
-import { sharedParameterNames } from '../../stacks/common/config.js';
-import { ExternalError, UsageError } from '../errors.js';
-import type { Environment } from '../settings/load.js';
-import type { Settings } from '../settings/schema.js';
+import { sharedParameterNames } from '../../core/naming.js';
+import { ExternalError, UsageError } from '../../core/errors.js';
+import type { Environment } from '../../core/environment.js';
+import type { Settings } from '../../core/settings/schema.js';
 
 /** Reads one SSM parameter; undefined when it does not exist. */
 export type ParameterReader = (name: string) => Promise<string | undefined>;

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createServer } from 'node:net';
-import { ExternalError } from '../errors.js';
+import { ExternalError } from '../../core/errors.js';
 import type { Reporter } from '../progress.js';
 
 /** Starts a long-lived process in its own process group, its output appended to a log file. */

@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { ExternalError } from '../errors.js';
+import { ExternalError } from '../../core/errors.js';
 import type { Reporter } from '../progress.js';
 
 /**

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../core/errors.js';
 import { paths } from '../paths.js';
 import { isAlive } from './processes.js';
 

@@ -1,87 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
-import { UsageError, violationsMessage } from '../errors.js';
-import { namePartViolations } from '../../stacks/common/naming.js';
+import { parseEnvironment, type Environment } from '../../core/environment.js';
+import { UsageError } from '../../core/errors.js';
+import { parseSettings } from '../../core/settings/parse.js';
+import type { Settings } from '../../core/settings/schema.js';
 import { paths } from '../paths.js';
-import { parseRequirementEntries, type ResourceType } from './resource-requirements.js';
-import { settingsSchema, type Settings } from './schema.js';
-
-/** Where the AWS steps run, from the same TF_VAR_* variables the Terraform stacks read. */
-export interface Environment {
-  readonly stateBucket: string;
-  readonly region: string;
-  readonly project: string;
-  readonly envName: string;
-}
-
-const ENVIRONMENT_VARIABLES = {
-  TF_VAR_state_bucket_name: 'the S3 bucket that holds every stack\'s Terraform state',
-  TF_VAR_region: 'the AWS region, e.g. eu-west-1',
-  TF_VAR_project: 'the project name that prefixes every resource, e.g. acme-ml',
-  TF_VAR_env_name: 'the environment name, e.g. dev, staging or prod',
-} as const;
-
-const REGION_PATTERN = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
-const BUCKET_PATTERN = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-/** The longest prefix (`<project>-<env>-`) that leaves room for the longest ML project name in a 32-character load-balancer name. */
-export const MAX_PROJECT_LENGTH = 16;
-export const MAX_ENV_NAME_LENGTH = 8;
 
 /** Reads and checks the TF_VAR_* environment; reports every missing or invalid variable at once. */
-export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environment {
-  const violations: string[] = [];
-  for (const [name, meaning] of Object.entries(ENVIRONMENT_VARIABLES)) {
-    if (!env[name]) violations.push(`${name} is not set: ${meaning}`);
-  }
-  const stateBucket = env.TF_VAR_state_bucket_name ?? '';
-  const region = env.TF_VAR_region ?? '';
-  const project = env.TF_VAR_project ?? '';
-  const envName = env.TF_VAR_env_name ?? '';
-  if (stateBucket && !BUCKET_PATTERN.test(stateBucket)) {
-    violations.push(`TF_VAR_state_bucket_name="${stateBucket}" is not a valid S3 bucket name (3–63 lower-case letters, digits, dots, hyphens)`);
-  }
-  if (region && !REGION_PATTERN.test(region)) violations.push(`TF_VAR_region="${region}" is not an AWS region name such as eu-west-1`);
-  if (project) {
-    for (const violation of namePartViolations(project, MAX_PROJECT_LENGTH)) violations.push(`TF_VAR_project="${project}" ${violation}`);
-  }
-  if (envName) {
-    for (const violation of namePartViolations(envName, MAX_ENV_NAME_LENGTH)) violations.push(`TF_VAR_env_name="${envName}" ${violation}`);
-  }
-  if (violations.length > 0) throw new UsageError(violationsMessage('The AWS environment is not usable', violations));
-  return { stateBucket, region, project, envName };
-}
-
-function describeIssue(issue: z.core.$ZodIssue): string {
-  const field = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
-  if (issue.code === 'unrecognized_keys') return `unknown field(s) ${issue.keys.map((key) => `"${key}"`).join(', ')} in ${field}`;
-  return `field ${field}: ${issue.message}`;
-}
-
-/** Parses settings text; every error names the file and the field, and says what is allowed. */
-export function parseSettings(text: string, file: string): Settings {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    throw new UsageError(`${file} is not valid JSON: ${(error as Error).message}`);
-  }
-  const result = settingsSchema.safeParse(raw);
-  if (!result.success) {
-    throw new UsageError(violationsMessage(`${file} has invalid settings`, result.error.issues.map(describeIssue)));
-  }
-  const settings = result.data;
-  const requirements = parseRequirementEntries(settings.default_resource_requirements);
-  const violations = requirements.violations.map((violation) => `field default_resource_requirements, ${violation}`);
-  for (const needed of ['VCPU', 'MEMORY'] as ResourceType[]) {
-    if (requirements.values[needed] === undefined) violations.push(`field default_resource_requirements must set ${needed}`);
-  }
-  const server = settings.mlflow_server;
-  if (server.min_tasks > server.max_tasks) {
-    violations.push(`field mlflow_server.min_tasks (${server.min_tasks}) must not exceed mlflow_server.max_tasks (${server.max_tasks})`);
-  }
-  if (violations.length > 0) throw new UsageError(violationsMessage(`${file} has invalid settings`, violations));
-  return settings;
-}
+export const readEnvironment = (env: NodeJS.ProcessEnv = process.env): Environment => parseEnvironment(env);
 
 /** Loads the settings file: MLOPS_SETTINGS_FILE if set, else the checked-in `cli/settings.json`. */
 export function loadSettings(file: string = paths.settingsFile()): Settings {

@@ -1,6 +1,6 @@
 import { BatchClient, DescribeJobsCommand, SubmitJobCommand, TerminateJobCommand } from '@aws-sdk/client-batch';
 import { CloudWatchLogsClient, GetLogEventsCommand, ResourceNotFoundException } from '@aws-sdk/client-cloudwatch-logs';
-import { ExternalError } from '../errors.js';
+import { ExternalError } from '../../core/errors.js';
 import { JOB_STATES, type BatchJobs, type JobLogs, type JobState } from './follow.js';
 
 const failure = (what: string, error: unknown) => new ExternalError(`AWS Batch ${what} failed: ${(error as Error).message}`, { cause: error });

@@ -1,4 +1,4 @@
-import { ExternalError } from '../errors.js';
+import { ExternalError } from '../../core/errors.js';
 import { formatElapsed } from '../progress.js';
 
 /** The states of a Batch job, in the order a job normally passes them. */

@@ -1,9 +1,9 @@
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { UsageError, violationsMessage } from '../errors.js';
+import { UsageError, violationsMessage } from '../../core/errors.js';
 import { contentHashTag } from '../effects/container-image.js';
-import type { MlProject } from '../ml-project.js';
+import type { MlProject } from '../../core/ml-project.js';
 import { paths } from '../paths.js';
 
 /**

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { UsageError, violationsMessage } from '../errors.js';
+import { UsageError, violationsMessage } from '../../core/errors.js';
 import { paths } from '../paths.js';
-import { policyTemplateViolations } from '../../stacks/training/policy-template.js';
+import { policyTemplateViolations } from '../../core/training/policy-template.js';
 
 /** A team's own policy for the training jobs' role; when absent, the default file next to it is used. */
 export const TRAINING_POLICY_FILE = 'training-jobs-policy.json';

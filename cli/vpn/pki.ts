@@ -1,7 +1,7 @@
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { vpnPkiObjectKeys, type VpnServerCertificateObject } from '../../stacks/mlflow-server/vpn-server-certificate.js';
-import type { Environment } from '../settings/load.js';
-import { ExternalError } from '../errors.js';
+import type { Environment } from '../../core/environment.js';
+import { ExternalError } from '../../core/errors.js';
 import type { Reporter } from '../progress.js';
 import { certificateExpiry, issueCertificate, issuedBy, type KeyPairPem } from './x509.js';
 

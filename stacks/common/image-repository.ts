@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { EcrLifecyclePolicy } from '@cdktf/provider-aws/lib/ecr-lifecycle-policy/index.js';
 import { EcrRepository } from '@cdktf/provider-aws/lib/ecr-repository/index.js';
-import { throwIfViolations } from './validation.js';
+import { throwIfViolations } from '../../core/errors.js';
 
 export interface ImageRepositoryProps {
   /** The repository name (`<project>-<env>-mlflow-server`, `<project>-<env>-<ml-project>-training`, …). */

@@ -1,7 +1,7 @@
 import { S3Backend, TerraformStack } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
 import type { Construct } from 'constructs';
-import { ResourceNamer } from './naming.js';
+import { ResourceNamer } from '../../core/naming.js';
 import type { StackConfig } from './config.js';
 
 /**

@@ -1,7 +1,7 @@
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group/index.js';
 import { Construct } from 'constructs';
-import { UsageError } from '../../cli/errors.js';
-import { endpointLogGroupName } from '../../cli/deployment/names.js';
+import { throwIfViolations } from '../../core/errors.js';
+import { endpointLogGroupName } from '../../core/deployment/names.js';
 import { LOG_RETENTION_DAYS } from '../common/validation.js';
 
 export interface EndpointLogGroupProps {
@@ -27,7 +27,7 @@ export class EndpointLogGroup extends Construct {
     super(scope, id);
     const retentionDays = props.retentionDays ?? 30;
     if (!(LOG_RETENTION_DAYS as readonly number[]).includes(retentionDays)) {
-      throw new UsageError(`EndpointLogGroup: retentionDays ${retentionDays} is not a CloudWatch Logs retention; allowed: ${LOG_RETENTION_DAYS.join(', ')}`);
+      throwIfViolations('EndpointLogGroup', [`retentionDays ${retentionDays} is not a CloudWatch Logs retention; allowed: ${LOG_RETENTION_DAYS.join(', ')}`]);
     }
     this.logGroup = new CloudwatchLogGroup(this, 'log-group', { name: endpointLogGroupName(props.endpointName), retentionInDays: retentionDays });
     this.logGroupName = this.logGroup.name;

@@ -1,7 +1,7 @@
 import { DataAwsSubnets } from '@cdktf/provider-aws/lib/data-aws-subnets/index.js';
 import { Construct } from 'constructs';
-import type { DeploymentPlacement } from '../../cli/deployment/placement.js';
-import type { Environment } from '../../cli/settings/load.js';
+import type { DeploymentPlacement } from '../../core/deployment/placement.js';
+import type { Environment } from '../../core/environment.js';
 import { DeploymentBucket } from './deployment-bucket.js';
 import { MlflowServerParameters } from './shared-parameters.js';
 

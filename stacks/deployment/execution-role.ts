@@ -3,7 +3,7 @@ import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition/ind
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js';
 import { Construct } from 'constructs';
-import { UsageError } from '../../cli/errors.js';
+import { throwIfViolations } from '../../core/errors.js';
 
 export interface EndpointExecutionRoleProps {
   /** `<project>-<env>-<ml-project>-serving`. */
@@ -41,7 +41,7 @@ export class EndpointExecutionRole extends Construct {
     if (props.artifactPrefix === '' || /^\/|\/$|\*/.test(props.artifactPrefix)) {
       violations.push(`artifactPrefix "${props.artifactPrefix}" must be a non-empty key prefix without leading or trailing "/" or "*"`);
     }
-    if (violations.length > 0) throw new UsageError(`EndpointExecutionRole: ${violations.join('; ')}`);
+    throwIfViolations('EndpointExecutionRole', violations);
 
     const partition = new DataAwsPartition(this, 'partition').partition;
     const bucketArn = `arn:${partition}:s3:::${props.artifactBucketName}`;

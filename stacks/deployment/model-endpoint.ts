@@ -6,10 +6,10 @@ import {
 } from '@cdktf/provider-aws/lib/sagemaker-endpoint-configuration/index.js';
 import { SagemakerModel } from '@cdktf/provider-aws/lib/sagemaker-model/index.js';
 import { Construct } from 'constructs';
-import { UsageError, violationsMessage } from '../../cli/errors.js';
-import { releaseHash, VARIANT_NAME } from '../../cli/deployment/names.js';
-import type { EndpointTarget } from '../../cli/deployment/target.js';
-import { AWS_NAME_LIMITS } from '../common/naming.js';
+import { throwIfViolations } from '../../core/errors.js';
+import { releaseHash, VARIANT_NAME } from '../../core/deployment/names.js';
+import type { EndpointTarget } from '../../core/deployment/target.js';
+import { AWS_NAME_LIMITS } from '../../core/naming.js';
 
 /** SageMaker's limits on a blue/green rollout and on a container's health check. */
 export const ROLLOUT_LIMITS = {
@@ -147,7 +147,7 @@ export class ModelEndpoint extends Construct {
       violations.push(`the model name "${releaseName}" is ${releaseName.length} characters; SageMaker allows ${AWS_NAME_LIMITS.sagemaker}: shorten the project, environment or ML project name`);
     }
     if (!SAGEMAKER_NAME.test(props.endpointName)) violations.push(`endpointName "${props.endpointName}" must be letters, digits and single hyphens`);
-    if (violations.length > 0) throw new UsageError(violationsMessage(`ModelEndpoint ${props.endpointName}`, violations));
+    throwIfViolations(`ModelEndpoint ${props.endpointName}`, violations);
 
     const model = new SagemakerModel(this, 'model', {
       name: releaseName,

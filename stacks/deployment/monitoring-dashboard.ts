@@ -1,8 +1,8 @@
 import { CloudwatchDashboard } from '@cdktf/provider-aws/lib/cloudwatch-dashboard/index.js';
 import { Construct } from 'constructs';
-import { UsageError } from '../../cli/errors.js';
-import { buildDashboardBody, type DashboardInput } from '../../cli/deployment/dashboard.js';
-import { dashboardUrl } from '../../cli/deployment/names.js';
+import { throwIfViolations } from '../../core/errors.js';
+import { buildDashboardBody, type DashboardInput } from '../../core/deployment/dashboard.js';
+import { dashboardUrl } from '../../core/deployment/names.js';
 
 /** How many input features get a graph; a wider model shows its first ones (CloudWatch caps a dashboard at 500 widgets). */
 export const MAX_FEATURE_WIDGETS = 50;
@@ -21,7 +21,7 @@ export class MonitoringDashboard extends Construct {
   constructor(scope: Construct, id: string, props: MonitoringDashboardProps) {
     super(scope, id);
     if (!/^[A-Za-z0-9_-]{1,255}$/.test(props.dashboardName)) {
-      throw new UsageError(`MonitoringDashboard: dashboardName "${props.dashboardName}" may only have letters, digits, "-" and "_" (1–255)`);
+      throwIfViolations('MonitoringDashboard', [`dashboardName "${props.dashboardName}" may only have letters, digits, "-" and "_" (1–255)`]);
     }
     const { dashboardName, ...input } = props;
     const features = input.features.slice(0, MAX_FEATURE_WIDGETS);

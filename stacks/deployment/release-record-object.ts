@@ -1,7 +1,7 @@
 import { S3Object } from '@cdktf/provider-aws/lib/s3-object/index.js';
 import { Construct } from 'constructs';
-import { UsageError } from '../../cli/errors.js';
-import type { ReleaseRecord } from '../../cli/deployment/release-record.js';
+import { throwIfViolations } from '../../core/errors.js';
+import type { ReleaseRecord } from '../../core/deployment/release-record.js';
 
 export interface ReleaseRecordObjectProps {
   readonly bucketName: string;
@@ -21,7 +21,7 @@ export class ReleaseRecordObject extends Construct {
   constructor(scope: Construct, id: string, props: ReleaseRecordObjectProps) {
     super(scope, id);
     if (!props.key.endsWith('.json') || props.key.startsWith('/')) {
-      throw new UsageError(`ReleaseRecordObject: key "${props.key}" must be a relative key ending in .json`);
+      throwIfViolations('ReleaseRecordObject', [`key "${props.key}" must be a relative key ending in .json`]);
     }
     const object = new S3Object(this, 'object', {
       bucket: props.bucketName,

@@ -1,6 +1,6 @@
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm/index.js';
 import { Construct } from 'constructs';
-import { UsageError, violationsMessage } from '../../cli/errors.js';
+import { throwIfViolations } from '../../core/errors.js';
 
 export interface RollbackAlarmsProps {
   readonly endpointName: string;
@@ -39,7 +39,7 @@ export class RollbackAlarms extends Construct {
     if (!Number.isInteger(latencyEvaluationMinutes) || latencyEvaluationMinutes < 1 || latencyEvaluationMinutes > 60) {
       violations.push(`latencyEvaluationMinutes ${latencyEvaluationMinutes} must be a whole number from 1 to 60`);
     }
-    if (violations.length > 0) throw new UsageError(violationsMessage('RollbackAlarms', violations));
+    throwIfViolations('RollbackAlarms', violations);
 
     const dimensions = { EndpointName: props.endpointName, VariantName: props.variantName };
     const errors = new CloudwatchMetricAlarm(this, 'invocation-5xx', {

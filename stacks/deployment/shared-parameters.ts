@@ -1,8 +1,8 @@
 import { Fn } from 'cdktf';
 import { DataAwsSsmParameter } from '@cdktf/provider-aws/lib/data-aws-ssm-parameter/index.js';
 import { Construct } from 'constructs';
-import { sharedParameterNames } from '../common/config.js';
-import type { Environment } from '../../cli/settings/load.js';
+import { sharedParameterNames } from '../../core/naming.js';
+import type { Environment } from '../../core/environment.js';
 
 export interface MlflowServerParametersProps {
   /** The environment whose MLflow server stack published the parameters. */

@@ -7,8 +7,8 @@ import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy/index.j
 import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block/index.js';
 import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration/index.js';
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning/index.js';
-import type { ResourceNamer } from '../common/naming.js';
-import { throwIfViolations } from '../common/validation.js';
+import type { ResourceNamer } from '../../core/naming.js';
+import { throwIfViolations } from '../../core/errors.js';
 
 export interface ArtifactBucketProps {
   readonly namer: ResourceNamer;

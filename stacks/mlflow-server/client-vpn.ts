@@ -5,8 +5,9 @@ import { Ec2ClientVpnAuthorizationRule } from '@cdktf/provider-aws/lib/ec2-clien
 import { Ec2ClientVpnEndpoint } from '@cdktf/provider-aws/lib/ec2-client-vpn-endpoint/index.js';
 import { Ec2ClientVpnNetworkAssociation } from '@cdktf/provider-aws/lib/ec2-client-vpn-network-association/index.js';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group/index.js';
-import type { ResourceNamer } from '../common/naming.js';
-import { LOG_RETENTION_DAYS, throwIfViolations } from '../common/validation.js';
+import type { ResourceNamer } from '../../core/naming.js';
+import { LOG_RETENTION_DAYS } from '../common/validation.js';
+import { throwIfViolations } from '../../core/errors.js';
 import { cidrsOverlap, cidrViolations } from './cidr.js';
 import { VpnServerCertificate } from './vpn-server-certificate.js';
 

@@ -3,8 +3,8 @@ import { DbInstance } from '@cdktf/provider-aws/lib/db-instance/index.js';
 import { DbSubnetGroup } from '@cdktf/provider-aws/lib/db-subnet-group/index.js';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group/index.js';
 import { SecurityGroupRule } from '@cdktf/provider-aws/lib/security-group-rule/index.js';
-import type { ResourceNamer } from '../common/naming.js';
-import { throwIfViolations } from '../common/validation.js';
+import type { ResourceNamer } from '../../core/naming.js';
+import { throwIfViolations } from '../../core/errors.js';
 
 export type DatabaseEngine = 'postgres' | 'mysql';
 

@@ -1,4 +1,4 @@
-import { FARGATE_PAIRS, FARGATE_VCPUS } from '../../cli/training/placement.js';
+import { FARGATE_PAIRS, FARGATE_VCPUS } from '../../core/training/placement.js';
 
 /**
  * The CPU/memory pairs Fargate accepts for an ECS task, in CPU units (1024 = 1 vCPU) as task

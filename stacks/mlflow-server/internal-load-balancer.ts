@@ -3,8 +3,8 @@ import { Lb } from '@cdktf/provider-aws/lib/lb/index.js';
 import { LbListener } from '@cdktf/provider-aws/lib/lb-listener/index.js';
 import { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group/index.js';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group/index.js';
-import type { ResourceNamer } from '../common/naming.js';
-import { throwIfViolations } from '../common/validation.js';
+import type { ResourceNamer } from '../../core/naming.js';
+import { throwIfViolations } from '../../core/errors.js';
 import { cidrViolations } from './cidr.js';
 
 export interface InternalLoadBalancerProps {

@@ -10,8 +10,9 @@ import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group/index.js';
 import type { LbListener } from '@cdktf/provider-aws/lib/lb-listener/index.js';
-import type { ResourceNamer } from '../common/naming.js';
-import { LOG_RETENTION_DAYS, throwIfViolations } from '../common/validation.js';
+import type { ResourceNamer } from '../../core/naming.js';
+import { LOG_RETENTION_DAYS } from '../common/validation.js';
+import { throwIfViolations } from '../../core/errors.js';
 import { DATABASE_ENGINES, type DatabaseEngine } from './database.js';
 import { fargateTaskSizeViolations } from './fargate-task-size.js';
 

@@ -11,8 +11,8 @@ import { RouteTableAssociation } from '@cdktf/provider-aws/lib/route-table-assoc
 import { Subnet } from '@cdktf/provider-aws/lib/subnet/index.js';
 import { Vpc } from '@cdktf/provider-aws/lib/vpc/index.js';
 import { VpcEndpoint } from '@cdktf/provider-aws/lib/vpc-endpoint/index.js';
-import type { ResourceNamer } from '../common/naming.js';
-import { throwIfViolations } from '../common/validation.js';
+import type { ResourceNamer } from '../../core/naming.js';
+import { throwIfViolations } from '../../core/errors.js';
 import { cidrViolations, layoutExtraBits, MIN_SUBNET_PREFIX, parseCidr, subnetLayout, vpcResolverAddress, type SubnetLayout } from './cidr.js';
 
 export interface MlflowNetworkProps {

@@ -1,8 +1,8 @@
 import { Construct } from 'constructs';
 import { Fn } from 'cdktf';
 import { SsmParameter } from '@cdktf/provider-aws/lib/ssm-parameter/index.js';
-import type { sharedParameterNames } from '../common/config.js';
-import { throwIfViolations } from '../common/validation.js';
+import type { sharedParameterNames } from '../../core/naming.js';
+import { throwIfViolations } from '../../core/errors.js';
 
 export interface SharedParametersProps {
   /** The names, from stacks/common/config.ts sharedParameterNames (what the training and deployment stacks read). */

@@ -2,8 +2,8 @@ import { Construct } from 'constructs';
 import { Fn } from 'cdktf';
 import { AcmCertificate } from '@cdktf/provider-aws/lib/acm-certificate/index.js';
 import { DataAwsS3Object } from '@cdktf/provider-aws/lib/data-aws-s3-object/index.js';
-import type { Environment } from '../../cli/settings/load.js';
-import { throwIfViolations } from '../common/validation.js';
+import type { Environment } from '../../core/environment.js';
+import { throwIfViolations } from '../../core/errors.js';
 
 /**
  * Where the CLI keeps the VPN's certificates: objects in the state bucket (encrypted, as private as

@@ -3,8 +3,8 @@ import { BatchComputeEnvironment } from '@cdktf/provider-aws/lib/batch-compute-e
 import { IamInstanceProfile } from '@cdktf/provider-aws/lib/iam-instance-profile/index.js';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment/index.js';
-import type { BatchPlacement } from '../../cli/training/placement.js';
-import { throwIfViolations } from '../common/validation.js';
+import type { BatchPlacement } from '../../core/training/placement.js';
+import { throwIfViolations } from '../../core/errors.js';
 import { assumeRolePolicy } from './assume-role-policy.js';
 
 export interface ComputeEnvironmentProps {

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group/index.js';
-import { throwIfViolations } from '../common/validation.js';
+import { throwIfViolations } from '../../core/errors.js';
 
 export interface EgressOnlySecurityGroupProps {
   readonly name: string;

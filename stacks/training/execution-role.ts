@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js';
-import { throwIfViolations } from '../common/validation.js';
+import { throwIfViolations } from '../../core/errors.js';
 import { assumeRolePolicy } from './assume-role-policy.js';
 
 export interface ExecutionRoleProps {

@@ -1,8 +1,8 @@
 import { Construct } from 'constructs';
 import { BatchJobDefinition } from '@cdktf/provider-aws/lib/batch-job-definition/index.js';
-import type { BatchPlacement } from '../../cli/training/placement.js';
-import { toBatchResourceRequirements } from '../../cli/settings/resource-requirements.js';
-import { throwIfViolations } from '../common/validation.js';
+import type { BatchPlacement } from '../../core/training/placement.js';
+import { toBatchResourceRequirements } from '../../core/settings/resource-requirements.js';
+import { throwIfViolations } from '../../core/errors.js';
 
 export interface TrainingJobDefinitionProps {
   readonly name: string;

@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group/index.js';
-import { LOG_RETENTION_DAYS, throwIfViolations } from '../common/validation.js';
+import { LOG_RETENTION_DAYS } from '../common/validation.js';
+import { throwIfViolations } from '../../core/errors.js';
 
 export interface JobLogGroupProps {
   /** The log group name (`/aws/batch/<project>-<env>-<ml-project>-training`). */

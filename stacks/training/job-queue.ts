@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { BatchJobQueue } from '@cdktf/provider-aws/lib/batch-job-queue/index.js';
-import { throwIfViolations } from '../common/validation.js';
+import { throwIfViolations } from '../../core/errors.js';
 
 export interface JobQueueProps {
   readonly name: string;

@@ -1,9 +1,9 @@
 import { Construct } from 'constructs';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js';
-import { throwIfViolations } from '../common/validation.js';
+import { throwIfViolations } from '../../core/errors.js';
 import { assumeRolePolicy } from './assume-role-policy.js';
-import { policyTemplateViolations, renderPolicyTemplate, type PolicyPlaceholder } from './policy-template.js';
+import { policyTemplateViolations, renderPolicyTemplate, type PolicyPlaceholder } from '../../core/training/policy-template.js';
 
 export interface JobRoleProps {
   readonly name: string;

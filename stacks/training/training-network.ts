@@ -3,7 +3,7 @@ import { Fn } from 'cdktf';
 import { DataAwsSsmParameter } from '@cdktf/provider-aws/lib/data-aws-ssm-parameter/index.js';
 import { DataAwsSubnets } from '@cdktf/provider-aws/lib/data-aws-subnets/index.js';
 import { DataAwsVpc } from '@cdktf/provider-aws/lib/data-aws-vpc/index.js';
-import { throwIfViolations } from '../common/validation.js';
+import { throwIfViolations } from '../../core/errors.js';
 
 /** The SSM parameters the MLflow server stack publishes (stacks/common/config.ts sharedParameterNames). */
 export interface MlflowServerParameterNames {

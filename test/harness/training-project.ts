@@ -5,7 +5,8 @@ import type { App } from 'cdktf';
 import { buildTrainingStack } from '../../cli/builders/training.js';
 import { loadMlProject } from '../../cli/ml-project.js';
 import { repoRoot } from '../../cli/paths.js';
-import { parseSettings, type Environment } from '../../cli/settings/load.js';
+import { parseSettings } from '../../core/settings/parse.js';
+import { type Environment } from '../../core/environment.js';
 import { synthesize } from '../../cli/synth.js';
 
 const scratch: string[] = [];

@@ -1,5 +1,5 @@
 import { expect } from '@jest/globals';
-import { UsageError } from '../../cli/errors.js';
+import { UsageError } from '../../core/errors.js';
 
 /** Runs `action`, expects it to throw a UsageError (bad input, exit code 2), and returns its message. */
 export function usageErrorMessage(action: () => unknown): string {

@@ -5,7 +5,7 @@ import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { execa } from 'execa';
 import { createTerraformRunner, resolveTerraformBinary } from '../../cli/effects/terraform.js';
 import { createRecordingReporter } from '../../cli/progress.js';
-import { parseSettings } from '../../cli/settings/load.js';
+import { parseSettings } from '../../core/settings/parse.js';
 import { synthesize } from '../../cli/synth.js';
 import { createS3ObjectStore, ensureVpnPki, readVpnPki } from '../../cli/vpn/pki.js';
 import { MlopsStack } from '../../stacks/common/mlops-stack.js';

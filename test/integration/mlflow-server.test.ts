@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { execa } from 'execa';
 import { repoRoot } from '../../cli/paths.js';
-import { sharedParameterNames } from '../../stacks/common/config.js';
+import { sharedParameterNames } from '../../core/naming.js';
 import { runCli } from '../harness/cli.js';
 import { TEST_REGION, type TestMoto } from '../harness/moto.js';
 import { startMotoWithStateBucket } from './mlflow-server-setup.js';
@@ -124,7 +124,7 @@ describe('mlops mlflow-server against moto (VPN off)', () => {
       's3:bucket': 1,
       'ssm:parameter': 5,
     });
-    const names = sharedParameterNames({ stateBucket, region: TEST_REGION, project, envName });
+    const names = sharedParameterNames({ project, envName });
     expect(found.ssm_values).toEqual({
       [names.trackingUri]: output.trackingUri,
       [names.vpcId]: output.outputs.vpc_id,

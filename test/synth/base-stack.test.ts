@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MlopsStack, AWS_PROVIDER_CONSTRAINT } from '../../stacks/common/mlops-stack.js';
-import { parseSettings } from '../../cli/settings/load.js';
+import { parseSettings } from '../../core/settings/parse.js';
 import { synthesize } from '../../cli/synth.js';
 
 const environment = { stateBucket: 'acme-tf-state', region: 'eu-west-1', project: 'acme', envName: 'dev' };

@@ -2,12 +2,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildMlflowServerStack, mlflowServerImageTag } from '../../cli/builders/mlflow-server.js';
-import { parseSettings } from '../../cli/settings/load.js';
-import type { Settings } from '../../cli/settings/schema.js';
+import { parseSettings } from '../../core/settings/parse.js';
+import type { Settings } from '../../core/settings/schema.js';
 import { synthesize } from '../../cli/synth.js';
-import { sharedParameterNames } from '../../stacks/common/config.js';
-import { AWS_NAME_LIMITS, NameTooLongError } from '../../stacks/common/naming.js';
-import { InvalidPropsError } from '../../stacks/common/validation.js';
+import { sharedParameterNames } from '../../core/naming.js';
+import { AWS_NAME_LIMITS, NameTooLongError } from '../../core/naming.js';
+import { InvalidPropsError } from '../../core/errors.js';
 
 const environment = { stateBucket: 'acme-tf-state', region: 'eu-west-1', project: 'acme-ml', envName: 'dev' };
 const outdirs: string[] = [];

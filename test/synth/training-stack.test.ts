@@ -2,9 +2,9 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildTrainingStack, synthesizeTrainingStack } from '../../cli/builders/training.js';
-import { UsageError } from '../../cli/errors.js';
+import { UsageError } from '../../core/errors.js';
 import { loadMlProject } from '../../cli/ml-project.js';
-import { parseSettings } from '../../cli/settings/load.js';
+import { parseSettings } from '../../core/settings/parse.js';
 import { TRAINING_POLICY_FILE, TRAINING_DEFAULT_POLICY_FILE } from '../../cli/training/policy.js';
 import {
   TRAINING_TEST_ENVIRONMENT,

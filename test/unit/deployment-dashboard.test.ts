@@ -1,4 +1,4 @@
-import { buildDashboardBody, type DashboardInput } from '../../cli/deployment/dashboard.js';
+import { buildDashboardBody, type DashboardInput } from '../../core/deployment/dashboard.js';
 
 const input: DashboardInput = {
   region: 'eu-west-1',

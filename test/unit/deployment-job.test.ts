@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deploymentTags, describeRollout, EMULATOR_WORKAROUNDS_FILE, writeEmulatorWorkarounds } from '../../cli/commands/deployment-job.js';
 import { resolveTrackingUri } from '../../cli/effects/tracking-uri.js';
-import { deploymentNames, releaseHash, releaseRecordKey } from '../../cli/deployment/names.js';
+import { deploymentNames, releaseHash, releaseRecordKey } from '../../core/deployment/names.js';
 import { smokeTest, waitForInService, watchEndpointDuring, type EndpointDescription, type EndpointService } from '../../cli/effects/sagemaker-endpoint.js';
 import { pinnedMlflowVersion } from '../../cli/effects/serving-image.js';
-import { ExternalError, UsageError } from '../../cli/errors.js';
-import { parseSettings } from '../../cli/settings/load.js';
+import { ExternalError, UsageError } from '../../core/errors.js';
+import { parseSettings } from '../../core/settings/parse.js';
 
 const environment = { stateBucket: 'acme-tf-state', region: 'eu-west-1', project: 'acme', envName: 'dev' };
 

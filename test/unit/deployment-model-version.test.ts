@@ -1,6 +1,6 @@
 import { MlflowClient, parseModelSpec, resolveModelVersion } from '../../cli/effects/mlflow.js';
 import { downloadModel } from '../../cli/effects/model-artifacts.js';
-import { UsageError } from '../../cli/errors.js';
+import { UsageError } from '../../core/errors.js';
 import { startTestMlflowServer, type TestMlflowServer } from '../harness/mlflow.js';
 import { requireTool, toolchainEnv } from '../harness/toolchain.js';
 

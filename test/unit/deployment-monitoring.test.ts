@@ -4,9 +4,9 @@ import {
   rowsOfCaptureFile,
   rowsOfRequest,
   signatureFeatures,
-} from '../../cli/deployment/feature-statistics.js';
-import { featureMetricData, meanShift, modelMetricData } from '../../cli/deployment/metrics.js';
-import { metricsOfRun, orderedFeatures, parseReleaseRecord } from '../../cli/deployment/release-record.js';
+} from '../../core/deployment/feature-statistics.js';
+import { featureMetricData, meanShift, modelMetricData } from '../../core/deployment/metrics.js';
+import { metricsOfRun, orderedFeatures, parseReleaseRecord } from '../../core/deployment/release-record.js';
 import { formatComparison, parseS3Uri } from '../../cli/commands/monitor.js';
 
 const split = JSON.stringify({ dataframe_split: { columns: ['a', 'b'], data: [[1, 10], [3, 30]] } });

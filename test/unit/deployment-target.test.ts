@@ -1,6 +1,6 @@
-import { SAGEMAKER_INSTANCE_TYPES, toSageMakerInstance } from '../../cli/deployment/instance-types.js';
-import { deploymentRequirements, endpointTarget, toServerlessConfig } from '../../cli/deployment/target.js';
-import type { MlProject } from '../../cli/ml-project.js';
+import { SAGEMAKER_INSTANCE_TYPES, toSageMakerInstance } from '../../core/deployment/instance-types.js';
+import { deploymentRequirements, endpointTarget, toServerlessConfig } from '../../core/deployment/target.js';
+import type { MlProject } from '../../core/ml-project.js';
 import { usageErrorMessage as messageOf } from '../harness/usage-error.js';
 
 const asked = (vcpus: number, memoryMiB: number, gpus = 0) => ({ vcpus, memoryMiB, gpus });

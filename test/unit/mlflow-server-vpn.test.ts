@@ -6,13 +6,13 @@ import { connect, createServer } from 'node:tls';
 import { X509Certificate } from 'node:crypto';
 import { MLFLOW_SERVER_IMAGE_DIR, mlflowServerImageTag, pinMlflowRequirement } from '../../cli/builders/mlflow-server.js';
 import { connectionHelp, removalBlockers, writeVpnConfig, type MlflowServerEffects } from '../../cli/commands/mlflow-server.js';
-import { ExternalError, UsageError } from '../../cli/errors.js';
+import { ExternalError, UsageError } from '../../core/errors.js';
 import { createRecordingReporter } from '../../cli/progress.js';
-import { parseSettings } from '../../cli/settings/load.js';
+import { parseSettings } from '../../core/settings/parse.js';
 import { createMemoryObjectStore, ensureVpnPki, planVpnPki, readVpnPki, removeVpnPki } from '../../cli/vpn/pki.js';
 import { renderOvpnConfig, stateOutputs } from '../../cli/vpn/ovpn.js';
 import { certificateExpiry, issueCertificate, issuedBy, objectIdentifier, type KeyPairPem } from '../../cli/vpn/x509.js';
-import { stateKeys } from '../../stacks/common/config.js';
+import { stateKeys } from '../../core/naming.js';
 
 const environment = { stateBucket: 'acme-tf-state', region: 'eu-west-1', project: 'acme-ml', envName: 'dev' };
 const dirs: string[] = [];

@@ -1,5 +1,5 @@
 import { parseModelSpec } from '../../cli/effects/mlflow.js';
-import { UsageError } from '../../cli/errors.js';
+import { UsageError } from '../../core/errors.js';
 
 describe('parseModelSpec', () => {
   it.each([

@@ -1,4 +1,4 @@
-import { NameTooLongError, ResourceNamer, namePartViolations } from '../../stacks/common/naming.js';
+import { NameTooLongError, ResourceNamer, namePartViolations } from '../../core/naming.js';
 
 describe('ResourceNamer', () => {
   it('prefixes names with project and environment', () => {

@@ -1,4 +1,4 @@
-import { mergeRequirements, parseRequirementEntries, toBatchResourceRequirements } from '../../cli/settings/resource-requirements.js';
+import { mergeRequirements, parseRequirementEntries, toBatchResourceRequirements } from '../../core/settings/resource-requirements.js';
 
 describe('parseRequirementEntries', () => {
   it('parses VCPU, MEMORY and GPU given as strings or numbers', () => {

@@ -1,6 +1,6 @@
-import { describeSettings } from '../../cli/settings/describe.js';
-import { parseSettings } from '../../cli/settings/load.js';
-import { settingsSchema } from '../../cli/settings/schema.js';
+import { describeSettings } from '../../core/settings/describe.js';
+import { parseSettings } from '../../core/settings/parse.js';
+import { settingsSchema } from '../../core/settings/schema.js';
 
 describe('describeSettings', () => {
   const rows = describeSettings(settingsSchema as never, parseSettings('{"mlflow_server": {"db_engine": "mysql"}}', 'inline') as never);

@@ -1,4 +1,5 @@
-import { parseSettings, readEnvironment } from '../../cli/settings/load.js';
+import { parseSettings } from '../../core/settings/parse.js';
+import { readEnvironment } from '../../cli/settings/load.js';
 import { usageErrorMessage } from '../harness/usage-error.js';
 
 const validEnv = {

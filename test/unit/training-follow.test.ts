@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { ExternalError } from '../../cli/errors.js';
+import { ExternalError } from '../../core/errors.js';
 import {
   RUNNABLE_HINT,
   describeFailure,

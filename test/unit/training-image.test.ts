@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import type { MlProject } from '../../cli/ml-project.js';
+import type { MlProject } from '../../core/ml-project.js';
 import {
   CONDA_BASE_IMAGE,
   isIgnoredPath,

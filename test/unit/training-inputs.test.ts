@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { trainingInputs } from '../../cli/builders/training.js';
 import { loadMlProject } from '../../cli/ml-project.js';
-import { parseSettings } from '../../cli/settings/load.js';
-import type { Environment } from '../../cli/settings/load.js';
+import { parseSettings } from '../../core/settings/parse.js';
+import type { Environment } from '../../core/environment.js';
 import { VALID_MLPROJECT as MLPROJECT } from '../harness/mlproject-fixture.js';
 import { usageErrorMessage } from '../harness/usage-error.js';
 

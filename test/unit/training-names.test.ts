@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
-import { MAX_ENV_NAME_LENGTH, MAX_PROJECT_LENGTH } from '../../cli/settings/load.js';
-import { MAX_ML_PROJECT_NAME_LENGTH } from '../../cli/ml-project.js';
-import { AWS_NAME_LIMITS, NameTooLongError, ResourceNamer } from '../../stacks/common/naming.js';
-import { trainingResourceNames } from '../../stacks/training/names.js';
+import { MAX_ENV_NAME_LENGTH, MAX_PROJECT_LENGTH } from '../../core/environment.js';
+import { MAX_ML_PROJECT_NAME_LENGTH } from '../../core/ml-project.js';
+import { AWS_NAME_LIMITS, NameTooLongError, ResourceNamer } from '../../core/naming.js';
+import { trainingResourceNames } from '../../core/training/names.js';
 
 const longest = (length: number, letter: string) => letter.repeat(length);
 

@@ -8,7 +8,7 @@ import {
   nearestFargatePairs,
   toBatchPlacement,
   type PlacementOptions,
-} from '../../cli/training/placement.js';
+} from '../../core/training/placement.js';
 
 const options: PlacementOptions = { fargateSpot: false, gpuInstanceTypes: ['g4dn', 'g5'], maxVcpus: 16, source: 'ml-projects/x/resource-requirements.json' };
 const req = (vcpus: number, memoryMiB: number, gpus = 0) => ({ vcpus, memoryMiB, gpus });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { paths } from '../../cli/paths.js';
 import { TRAINING_DEFAULT_POLICY_FILE, TRAINING_POLICY_FILE, loadTrainingJobPolicy } from '../../cli/training/policy.js';
-import { policyTemplateViolations, renderPolicyTemplate } from '../../stacks/training/policy-template.js';
+import { policyTemplateViolations, renderPolicyTemplate } from '../../core/training/policy-template.js';
 import { usageErrorMessage } from '../harness/usage-error.js';
 
 const dirs: string[] = [];

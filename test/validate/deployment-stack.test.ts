@@ -2,8 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildDeploymentStack } from '../../cli/builders/deployment.js';
-import type { MlProject } from '../../cli/ml-project.js';
-import { parseSettings } from '../../cli/settings/load.js';
+import type { MlProject } from '../../core/ml-project.js';
+import { parseSettings } from '../../core/settings/parse.js';
 import { synthesize } from '../../cli/synth.js';
 import { validateStack } from '../harness/validate.js';
 

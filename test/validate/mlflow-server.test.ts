@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildMlflowServerStack } from '../../cli/builders/mlflow-server.js';
-import { parseSettings } from '../../cli/settings/load.js';
+import { parseSettings } from '../../core/settings/parse.js';
 import { synthesize } from '../../cli/synth.js';
 import { validateStack } from '../harness/validate.js';
 

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { repoRoot } from '../../cli/paths.js';
 import { parseModelSpec } from '../../cli/effects/mlflow.js';
-import { MAX_ML_PROJECT_NAME_LENGTH } from '../../cli/ml-project.js';
-import { MAX_ENV_NAME_LENGTH } from '../../cli/settings/load.js';
-import { namePartViolations } from '../../stacks/common/naming.js';
+import { MAX_ML_PROJECT_NAME_LENGTH } from '../../core/ml-project.js';
+import { MAX_ENV_NAME_LENGTH } from '../../core/environment.js';
+import { namePartViolations } from '../../core/naming.js';
 
 const script = join(repoRoot, '.github', 'scripts', 'check-inputs.sh');
 

@@ -1,3 +1,5 @@
+import { UsageError } from './errors.js';
+
 /**
  * AWS name rules the stacks depend on. Every resource name is `<project>-<env>-<what>`; a name is
  * checked against its service's length limit when it is made, so synthesis fails before Terraform
@@ -35,7 +37,7 @@ export function namePartViolations(value: string, maxLength: number): string[] {
   return violations;
 }
 
-export class NameTooLongError extends Error {
+export class NameTooLongError extends UsageError {
   constructor(kind: AwsNameKind, name: string) {
     super(
       `the ${kind} name "${name}" is ${name.length} characters; AWS allows ${AWS_NAME_LIMITS[kind]}. ` +
@@ -63,4 +65,33 @@ export class ResourceNamer {
     if (name.length > AWS_NAME_LIMITS[kind]) throw new NameTooLongError(kind, name);
     return name;
   }
+}
+
+/** The parts of an environment that names are made of. */
+export interface EnvironmentNames {
+  readonly project: string;
+  readonly envName: string;
+}
+
+/** Terraform state keys, one state per stack, keyed by project and environment. */
+export const stateKeys = {
+  mlflowServer: ({ project, envName }: EnvironmentNames) => `${project}/${envName}/mlflow-server.tfstate`,
+  training: ({ project, envName }: EnvironmentNames, mlProject: string) => `${project}/${envName}/training/${mlProject}.tfstate`,
+  deployment: ({ project, envName }: EnvironmentNames, mlProject: string) => `${project}/${envName}/deployment/${mlProject}.tfstate`,
+};
+
+/**
+ * SSM parameters through which the MLflow server stack publishes what later stacks need, so no
+ * value is copied by hand and each stack keeps its own state.
+ */
+export function sharedParameterNames({ project, envName }: EnvironmentNames) {
+  const prefix = `/${project}/${envName}/mlflow-server`;
+  return {
+    prefix,
+    trackingUri: `${prefix}/tracking-uri`,
+    vpcId: `${prefix}/vpc-id`,
+    privateSubnetIds: `${prefix}/private-subnet-ids`,
+    mlflowClientSecurityGroupId: `${prefix}/client-security-group-id`,
+    artifactBucket: `${prefix}/artifact-bucket`,
+  };
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ResourceNamer } from '../../stacks/common/naming.js';
+import { ResourceNamer } from '../naming.js';
 
 /**
  * The one production variant of every endpoint. Blue/green updates require the new endpoint
@@ -88,3 +88,6 @@ export const CUSTOM_METRICS = {
   featureCount: 'FeatureCount',
   sources: { baseline: 'baseline', captured: 'captured' },
 } as const;
+
+/** Endpoint tags the CLI reads back (which version an endpoint serves). */
+export const ENDPOINT_TAGS = { mlProject: 'ml-project', modelVersion: 'model-version' } as const;

@@ -20,3 +20,22 @@ export class ExternalError extends Error {
 export function violationsMessage(subject: string, violations: readonly string[]): string {
   return `${subject}:\n${violations.map((violation) => `  - ${violation}`).join('\n')}`;
 }
+
+/**
+ * A construct's props broke its rules. Thrown from a constructor before any resource is made, with
+ * every violation at once (prop, value, what is allowed), so a stack never half-builds. It is bad
+ * input, so it exits 2 like every UsageError.
+ */
+export class InvalidPropsError extends UsageError {
+  constructor(
+    readonly construct: string,
+    readonly violations: readonly string[],
+  ) {
+    super(violationsMessage(`${construct}: invalid props`, violations));
+    this.name = 'InvalidPropsError';
+  }
+}
+
+export function throwIfViolations(construct: string, violations: readonly string[]): void {
+  if (violations.length > 0) throw new InvalidPropsError(construct, violations);
+}

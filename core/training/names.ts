@@ -1,4 +1,4 @@
-import type { ResourceNamer } from '../common/naming.js';
+import type { ResourceNamer } from '../naming.js';
 
 /**
  * Every name of one project's training stack, from `<project>-<env>-<ml-project>`; each is checked
