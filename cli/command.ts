@@ -1,4 +1,5 @@
 import type { Argv, CommandModule } from 'yargs';
+import type { ImageBuildMode } from './effects/container-image.js';
 
 /** Every command is one typed yargs command module, registered explicitly in cli/main.ts. */
 export type Command<Args> = CommandModule<object, Args>;
@@ -31,3 +32,19 @@ export const withYes = <T>(yargs: Argv<T>) =>
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
+
+export const withImageBuild = <T>(yargs: Argv<T>) =>
+  yargs.option('image-build', {
+    choices: ['auto', 'skip'] as ImageBuildMode[],
+    default: 'auto' as ImageBuildMode,
+    describe: 'auto: build and push the image when the registry lacks its content-hash tag; skip: never build (emulators, or an image pushed another way)',
+  });
+
+/**
+ * A handler whose module is imported on first use: `mlops --help` and the light commands load no
+ * AWS SDK, no stack and no cdktf.
+ */
+export const lazyHandler =
+  <Args>(load: () => Promise<(args: Args) => Promise<void>>) =>
+  async (args: Args): Promise<void> =>
+    (await load())(args);

@@ -45,9 +45,3 @@ export function createReporter(
     },
   };
 }
-
-/** A reporter that keeps lines in memory, for tests and for --json runs that stay quiet. */
-export function createRecordingReporter(): Reporter & { lines: string[] } {
-  const lines: string[] = [];
-  return Object.assign(createReporter((line) => lines.push(line)), { lines });
-}

@@ -1,19 +1,18 @@
 import { createInterface } from 'node:readline/promises';
 import { UsageError } from '../core/errors.js';
 import type { Reporter } from './progress.js';
-import { describePlan, type PlanSummary, type TerraformRunner } from './effects/terraform.js';
+import { describePlan, hasChanges, type PlanSummary, type TerraformRunner } from './effects/terraform.js';
 
 export interface ApplyResult {
   readonly plan: PlanSummary;
   readonly outputs: Record<string, unknown>;
 }
 
-/** init → plan (summary printed) → apply the saved plan → outputs. Nothing is applied when nothing changes. */
-export async function applyStack(stackDir: string, runner: TerraformRunner, reporter: Reporter): Promise<ApplyResult> {
-  await runner.init(stackDir);
+/** On an initialised stack: plan (summary printed) → apply the saved plan → outputs. Nothing is applied when nothing changes. */
+export async function planAndApply(stackDir: string, runner: TerraformRunner, reporter: Reporter): Promise<ApplyResult> {
   const plan = await runner.plan(stackDir);
   reporter.info(describePlan(plan));
-  if (plan.add + plan.change + plan.destroy > 0) await runner.applyPlan(stackDir);
+  if (hasChanges(plan)) await runner.applyPlan(stackDir);
   else reporter.info('No changes: the infrastructure matches the configuration.');
   return { plan, outputs: await runner.outputs(stackDir) };
 }

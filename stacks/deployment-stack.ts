@@ -45,6 +45,8 @@ export interface DeploymentStackProps extends StackConfig {
  */
 export class DeploymentStack extends MlopsStack {
   readonly names: DeploymentNames;
+  /** Instances or serverless, as the stack was built for. */
+  readonly target: EndpointTarget;
   readonly repository: ImageRepository;
   readonly endpoint: ModelEndpoint;
   readonly dashboard: MonitoringDashboard;
@@ -55,6 +57,7 @@ export class DeploymentStack extends MlopsStack {
     const deployment = settings.deployment;
     const names = deploymentNames(environment, mlProject, deployment.metrics_namespace);
     this.names = names;
+    this.target = target;
     const serverless = target.kind === 'serverless';
 
     const where = new EndpointPlacement(this, 'placement', { environment, placement, ownBucketName: names.ownBucket });

@@ -37,11 +37,17 @@ export interface TrainingStackProps extends StackConfig {
  * server stack's SSM parameters, or from settings when `tracking_uri` names a server of the team's own.
  */
 export class TrainingStack extends MlopsStack {
+  /** Every name of the stack's resources (`<project>-<env>-<ml-project>-…`). */
+  readonly names: ReturnType<typeof trainingResourceNames>;
+  /** The repository the training image is pushed to before the rest of the stack is applied. */
+  readonly repository: ImageRepository;
+
   constructor(scope: Construct, id: string, props: TrainingStackProps) {
     super(scope, id, { ...props, stateKey: stateKeys.training(props.environment, props.mlProject), stackTag: `training/${props.mlProject}` });
     const { environment, settings } = props;
     const training = settings.training;
     const names = trainingResourceNames(this.namer.child(props.mlProject));
+    this.names = names;
     const partition = new DataAwsPartition(this, 'partition').partition;
     const accountId = new DataAwsCallerIdentity(this, 'caller').accountId;
 
@@ -60,6 +66,7 @@ export class TrainingStack extends MlopsStack {
     const securityGroup = new EgressOnlySecurityGroup(this, 'security-group', { name: names.securityGroup, vpcId: network.vpcId });
     const logGroup = new JobLogGroup(this, 'logs', { name: names.logGroup, retentionDays: training.log_retention_days });
     const repository = new ImageRepository(this, 'images', { name: names.repository, keepImages: training.ecr_keep_images });
+    this.repository = repository;
     const executionRole = new ExecutionRole(this, 'execution-role', {
       name: names.executionRole,
       repositoryArn: repository.repositoryArn,

@@ -4,7 +4,6 @@ import { TrainingStack } from '../../stacks/training-stack.js';
 import { REQUIREMENTS_FILE, trainingRequirements, type MlProject } from '../../core/ml-project.js';
 import { parseRequirementEntries } from '../../core/settings/resource-requirements.js';
 import { paths } from '../paths.js';
-import { synthesize } from '../synth.js';
 import { readProjectEnvironment, renderDockerfile, trainingCommand, trainingImageTag } from '../training/image.js';
 import { toBatchPlacement, type BatchPlacement } from '../../core/training/placement.js';
 import { loadTrainingJobPolicy, type JobPolicy } from '../training/policy.js';
@@ -69,10 +68,4 @@ export function buildTrainingStackForRemoval(app: App, config: StackConfig, mlPr
     command: trainingCommand(mlProject),
     jobPolicy: policy,
   });
-}
-
-/** Synthesizes one training stack into its own folder (bad names and props are UsageErrors: nothing has been applied yet). */
-export function synthesizeTrainingStack(build: (app: App) => TrainingStack): string {
-  const [dir] = synthesize((app) => [build(app)]);
-  return dir;
 }

@@ -1,78 +1,16 @@
-import { join } from 'node:path';
 import type { Command } from '../command.js';
-import { printJson, withJson, withModel, withProject } from '../command.js';
-import { MlflowClient, parseModelSpec, resolveModelVersion } from '../effects/mlflow.js';
-import { loadMlProject } from '../ml-project.js';
-import { createReporter, type Reporter } from '../progress.js';
-import { pythonEnv, pythonTool } from '../local/python-tools.js';
-import { freePort, startDetached, stopProcessGroup, waitForHttp } from '../local/processes.js';
-import { localFiles, readState, removeState, requireLocalServer, writeState, type LocalDeploymentState } from '../local/state.js';
-
-/**
- * Serves one version with MLflow's scoring server; a running older version keeps serving until the
- * new one is healthy (a local rollout without downtime).
- */
-export async function deployLocally(name: string, model: string, reporter: Reporter): Promise<LocalDeploymentState> {
-  const project = loadMlProject(name);
-  const spec = parseModelSpec(model);
-  const server = requireLocalServer();
-  const version = await resolveModelVersion(new MlflowClient(server.url), project.name, spec);
-  const modelUri = `models:/${project.name}/${version.version}`;
-  const running = readState<LocalDeploymentState>(localFiles.deployment(project.name));
-  if (running?.version === version.version) {
-    reporter.info(`${modelUri} is already served at ${running.url}`);
-    return running;
-  }
-  const port = await freePort();
-  const logFile = join(localFiles.dataDir(), 'deployments', `${project.name}.log`);
-  const pid = startDetached(
-    pythonTool('mlflow'),
-    ['models', 'serve', '-m', modelUri, '--env-manager', 'local', '-h', '127.0.0.1', '-p', String(port)],
-    { logFile, env: pythonEnv({ MLFLOW_TRACKING_URI: server.url }) },
-  );
-  const url = `http://127.0.0.1:${port}`;
-  try {
-    await waitForHttp(`${url}/ping`, { timeoutMs: 180_000, reporter, label: `${modelUri} scoring server`, pid, logFile });
-  } catch (error) {
-    await stopProcessGroup(pid);
-    throw error;
-  }
-  if (running) {
-    await stopProcessGroup(running.pid);
-    reporter.info(`Replaced version ${running.version} with version ${version.version}.`);
-  }
-  const state: LocalDeploymentState = { pid, port, url, logFile, project: project.name, version: version.version, modelUri };
-  writeState(localFiles.deployment(project.name), state);
-  reporter.info(`Serving ${modelUri} at ${url}/invocations.`);
-  return state;
-}
+import { lazyHandler, withJson, withModel, withProject } from '../command.js';
 
 export const localDeployment: Command<{ project: string; model: string; json: boolean }> = {
   command: 'local-deployment',
   describe: 'Serve one model version on 127.0.0.1 (MLflow scoring server) and wait until it is healthy',
   builder: (yargs) => withJson(withModel(withProject(yargs))),
-  handler: async ({ project, model, json }) => {
-    const reporter = createReporter();
-    const state = await deployLocally(project, model, reporter);
-    reporter.info(`Next: make local-deployment-test project=${state.project}`);
-    if (json) printJson(state);
-  },
+  handler: lazyHandler(async () => (await import('../workflows/local-deployment.js')).runLocalDeployment),
 };
 
 export const localDeploymentRm: Command<{ project: string }> = {
   command: 'local-deployment-rm',
   describe: "Stop serving a project's model locally",
   builder: (yargs) => withProject(yargs),
-  handler: async ({ project: name }) => {
-    const reporter = createReporter();
-    const project = loadMlProject(name);
-    const state = readState<LocalDeploymentState>(localFiles.deployment(project.name));
-    if (!state) {
-      reporter.info(`No local deployment of ${project.name} is running.`);
-      return;
-    }
-    await stopProcessGroup(state.pid);
-    removeState(localFiles.deployment(project.name));
-    reporter.info(`Stopped serving ${state.modelUri}.`);
-  },
+  handler: lazyHandler(async () => (await import('../workflows/local-deployment.js')).runLocalDeploymentRm),
 };

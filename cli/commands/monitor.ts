@@ -1,44 +1,7 @@
 import type { Argv } from 'yargs';
 import type { Command } from '../command.js';
-import { printJson, withJson, withProject } from '../command.js';
-import { createMetricsPublisher } from '../effects/cloudwatch-metrics.js';
-import { createDeploymentBucket } from '../effects/deployment-bucket.js';
-import { createEndpointService } from '../effects/sagemaker-endpoint.js';
-import { UsageError } from '../../core/errors.js';
-import { computeFeatureStatistics, rowsOfCaptureFile, type FeatureStatistics, type Row } from '../../core/deployment/feature-statistics.js';
-import { featureMetricData, meanShift, modelMetricData } from '../../core/deployment/metrics.js';
-import { CUSTOM_METRICS, deploymentNames, releaseRecordKey } from '../../core/deployment/names.js';
-import { parseReleaseRecord } from '../../core/deployment/release-record.js';
-import { loadMlProject } from '../ml-project.js';
-import { createReporter } from '../progress.js';
-import { loadSettings, readEnvironment } from '../settings/load.js';
-import { ENDPOINT_TAGS } from '../../core/deployment/names.js';
-
-/** `s3://bucket/key/prefix` → bucket and prefix. */
-export function parseS3Uri(uri: string): { bucket: string; prefix: string } {
-  const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri);
-  if (!match) throw new UsageError(`"${uri}" is not an s3:// URI`);
-  return { bucket: match[1], prefix: match[2].replace(/\/$/, '') };
-}
-
-/** One line per feature: baseline mean, captured mean and how far it moved, in baseline standard deviations. */
-export function formatComparison(
-  features: readonly string[],
-  baseline: Record<string, FeatureStatistics>,
-  captured: Record<string, FeatureStatistics>,
-): string[] {
-  const number = (value: number | undefined) => (value === undefined ? '—' : Number(value.toPrecision(4)).toString());
-  return features.map((feature) => {
-    const shift = meanShift(baseline[feature], captured[feature]);
-    return `  ${feature}: baseline mean ${number(baseline[feature]?.mean)}, captured mean ${number(captured[feature]?.mean)} (n=${captured[feature]?.count ?? 0})${shift === undefined ? '' : `, shift ${shift >= 0 ? '+' : ''}${shift.toFixed(2)}σ`}`;
-  });
-}
-
-interface MonitorArgs {
-  project: string;
-  json: boolean;
-  hours?: number;
-}
+import { lazyHandler, withJson, withProject } from '../command.js';
+import type { MonitorArgs } from '../workflows/monitor.js';
 
 export const monitor: Command<MonitorArgs> = {
   command: 'monitor',
@@ -49,69 +12,5 @@ export const monitor: Command<MonitorArgs> = {
       type: 'number',
       describe: 'How many hours of captured requests to read (default: settings deployment.monitor_lookback_hours)',
     }) as unknown as Argv<MonitorArgs>,
-  handler: async (args) => {
-    const reporter = createReporter();
-    const settings = loadSettings();
-    const environment = readEnvironment();
-    const project = loadMlProject(args.project);
-    const hours = args.hours ?? settings.deployment.monitor_lookback_hours;
-    if (!(hours > 0)) throw new UsageError(`--hours ${args.hours} must be more than 0`);
-    const names = deploymentNames(environment, project.name, settings.deployment.metrics_namespace);
-
-    const endpoints = createEndpointService();
-    const endpoint = await endpoints.describe(names.endpoint);
-    if (!endpoint) throw new UsageError(`${project.name} has no endpoint ${names.endpoint} in ${environment.envName}: run make deployment-job project=${project.name} model=<version>`);
-    const version = endpoint.tags[ENDPOINT_TAGS.modelVersion];
-    if (!version) throw new UsageError(`endpoint ${names.endpoint} has no ${ENDPOINT_TAGS.modelVersion} tag: it was not deployed by mlops`);
-    const captureUri = await endpoints.dataCaptureUri(endpoint.configName);
-    if (!captureUri) {
-      reporter.info(`Data capture is off for ${names.endpoint} (serverless, or a sampling rate of 0): there are no captured requests to compare.`);
-      if (args.json) printJson({ endpoint: names.endpoint, version, dataCapture: false });
-      return;
-    }
-    const { bucket, prefix } = parseS3Uri(captureUri);
-    const bucketClient = createDeploymentBucket();
-    const recordText = await bucketClient.read(bucket, releaseRecordKey(names, version));
-    const record = recordText ? parseReleaseRecord(recordText) : undefined;
-    if (!record) reporter.warn(`no release record at s3://${bucket}/${releaseRecordKey(names, version)}: only captured statistics are published`);
-
-    const since = new Date(Date.now() - hours * 3_600_000);
-    const capturePrefix = `${prefix}/${names.endpoint}/`;
-    const step = reporter.step(`reading captured requests of the last ${hours} h from s3://${bucket}/${capturePrefix}`);
-    const files = await bucketClient.list(bucket, capturePrefix, since);
-    const rows: Row[] = [];
-    let requests = 0;
-    let skipped = 0;
-    for (const file of files) {
-      const parsed = rowsOfCaptureFile((await bucketClient.read(bucket, file.key)) ?? '');
-      rows.push(...parsed.rows);
-      requests += parsed.requests;
-      skipped += parsed.skipped;
-    }
-    step.done(`${files.length} capture files, ${requests} requests, ${rows.length} rows${skipped > 0 ? `, ${skipped} records skipped (not a readable request)` : ''}`);
-
-    const captured = computeFeatureStatistics(rows);
-    const baseline = record?.featureStatistics ?? {};
-    const now = new Date();
-    const data = [
-      ...(record ? modelMetricData(project.name, version, record.modelMetrics, now) : []),
-      ...featureMetricData(project.name, version, CUSTOM_METRICS.sources.baseline, baseline, now),
-      ...featureMetricData(project.name, version, CUSTOM_METRICS.sources.captured, captured, now),
-    ];
-    await createMetricsPublisher().publish(names.metricsNamespace, data);
-    const features = record?.features.length ? record.features : Object.keys(captured);
-    reporter.info(`Published ${data.length} data points to ${names.metricsNamespace} for ${names.endpoint} (version ${version}):`);
-    for (const line of formatComparison(features, baseline, captured)) reporter.info(line);
-    if (args.json) {
-      printJson({
-        endpoint: names.endpoint,
-        version,
-        dataCapture: true,
-        files: files.length,
-        requests,
-        rows: rows.length,
-        features: features.map((feature) => ({ feature, baseline: baseline[feature] ?? null, captured: captured[feature] ?? null })),
-      });
-    }
-  },
+  handler: lazyHandler(async () => (await import('../workflows/monitor.js')).runMonitor),
 };

@@ -1,24 +1,9 @@
 import type { Command } from '../command.js';
-import { printJson, withJson } from '../command.js';
-import { paths } from '../paths.js';
-import { describeSettings } from '../../core/settings/describe.js';
-import { loadSettings } from '../settings/load.js';
-import { settingsSchema } from '../../core/settings/schema.js';
+import { lazyHandler, withJson } from '../command.js';
 
 export const settings: Command<{ json: boolean }> = {
   command: 'settings',
   describe: 'Check the settings file and print every setting with its value and meaning',
   builder: (yargs) => withJson(yargs),
-  handler: ({ json }) => {
-    const file = paths.settingsFile();
-    const values = loadSettings(file);
-    if (json) {
-      printJson(values);
-      return;
-    }
-    const rows = describeSettings(settingsSchema as never, values as Record<string, unknown>);
-    const width = Math.max(...rows.map((row) => row.path.length));
-    process.stdout.write(`Settings from ${file}:\n`);
-    for (const row of rows) process.stdout.write(`  ${row.path.padEnd(width)}  ${JSON.stringify(row.value)}\n  ${''.padEnd(width)}  ${row.description}\n`);
-  },
+  handler: lazyHandler(async () => (await import('../workflows/settings.js')).runSettings),
 };

@@ -1,5 +1,6 @@
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { ExternalError } from '../../core/errors.js';
+import type { AwsContext } from './aws.js';
 import type { MetricDatum } from '../../core/deployment/metrics.js';
 
 /** CloudWatch, as far as publishing custom metrics needs it. */
@@ -10,7 +11,8 @@ export interface MetricsPublisher {
 /** PutMetricData takes at most 1000 data points per call; smaller batches keep each request small. */
 const BATCH = 150;
 
-export function createMetricsPublisher(client: CloudWatchClient = new CloudWatchClient({})): MetricsPublisher {
+export function createMetricsPublisher(aws: AwsContext): MetricsPublisher {
+  const client = aws.client(CloudWatchClient);
   return {
     async publish(namespace, data) {
       for (let start = 0; start < data.length; start += BATCH) {

@@ -1,10 +1,18 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { ECRClient, DescribeImagesCommand, GetAuthorizationTokenCommand, ImageNotFoundException, RepositoryNotFoundException } from '@aws-sdk/client-ecr';
+import {
+  DescribeImagesCommand,
+  DescribeRepositoriesCommand,
+  ECRClient,
+  GetAuthorizationTokenCommand,
+  ImageNotFoundException,
+  RepositoryNotFoundException,
+} from '@aws-sdk/client-ecr';
 import { execa } from 'execa';
 import { ExternalError } from '../../core/errors.js';
 import type { Reporter } from '../progress.js';
+import type { AwsContext } from './aws.js';
 
 /**
  * A content hash of a build context: every file's relative path and bytes (sorted, so the same
@@ -30,13 +38,26 @@ export function contentHashTag(dir: string, extra: readonly string[] = [], ignor
 
 /** ECR, as far as image publishing needs it. */
 export interface ImageRegistry {
+  /** The URI of an existing repository (`<account>.dkr.ecr.<region>.amazonaws.com/<name>`). */
+  repositoryUri(repositoryName: string): Promise<string>;
   imageExists(repositoryName: string, tag: string): Promise<boolean>;
   /** docker login credentials from ECR's authorization token. */
   loginCredentials(): Promise<{ username: string; password: string; endpoint: string }>;
 }
 
-export function createEcrRegistry(client: ECRClient = new ECRClient({})): ImageRegistry {
+export function createEcrRegistry(aws: AwsContext): ImageRegistry {
+  const client = aws.client(ECRClient);
   return {
+    async repositoryUri(repositoryName) {
+      try {
+        const result = await client.send(new DescribeRepositoriesCommand({ repositoryNames: [repositoryName] }));
+        const uri = result.repositories?.[0]?.repositoryUri;
+        if (!uri) throw new Error('no repositoryUri in the answer');
+        return uri;
+      } catch (error) {
+        throw new ExternalError(`ECR DescribeRepositories ${repositoryName} failed: ${(error as Error).message}`);
+      }
+    },
     async imageExists(repositoryName, tag) {
       try {
         const result = await client.send(new DescribeImagesCommand({ repositoryName, imageIds: [{ imageTag: tag }] }));
@@ -101,9 +122,10 @@ export interface PublishedImage {
 }
 
 /**
- * Makes sure `repositoryUri:tag` is in ECR: nothing is built or pushed when the tag is already there;
- * otherwise the context is prepared, built, pushed after a docker login with ECR's token, and
- * cleaned up whatever happens.
+ * Makes sure `repositoryUri:tag` is in the registry: nothing is built or pushed when the tag is
+ * already there; otherwise the context is prepared, built, pushed after a login with the registry's
+ * token, and cleaned up whatever happens. The caller has checked that an engine answers
+ * (applyRepositoryThenImage refuses before applying anything when none does).
  */
 export async function publishImage(options: {
   registry: ImageRegistry;
@@ -124,9 +146,6 @@ export async function publishImage(options: {
   if (options.mode === 'skip') {
     reporter.warn(`image build skipped (--image-build=skip): ECR has no ${imageUri}, so nothing can run it until it is pushed`);
     return { imageUri, action: 'skipped' };
-  }
-  if (!(await docker.engineAvailable())) {
-    throw new ExternalError(`no Docker engine answers, so ${imageUri} cannot be built: start Docker, or run on a machine with one (CI runners have it)`);
   }
   const context = options.prepareContext();
   try {

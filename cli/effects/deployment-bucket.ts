@@ -8,6 +8,7 @@ import {
   type ObjectIdentifier,
 } from '@aws-sdk/client-s3';
 import { ExternalError } from '../../core/errors.js';
+import type { AwsContext } from './aws.js';
 
 /** The artifact bucket, as far as a deployment's captured data and records need it. */
 export interface DeploymentBucket {
@@ -19,10 +20,8 @@ export interface DeploymentBucket {
   deletePrefix(bucket: string, prefix: string): Promise<number>;
 }
 
-/** Emulators (AWS_ENDPOINT_URL) answer path-style requests only. */
-export const createS3Client = (env: NodeJS.ProcessEnv = process.env) => new S3Client({ forcePathStyle: Boolean(env.AWS_ENDPOINT_URL) });
-
-export function createDeploymentBucket(client: S3Client = createS3Client()): DeploymentBucket {
+export function createDeploymentBucket(aws: AwsContext): DeploymentBucket {
+  const client = aws.client(S3Client);
   const fail = (action: string, where: string, error: unknown): never => {
     throw new ExternalError(`S3 ${action} on ${where} failed: ${(error as Error).message}`);
   };

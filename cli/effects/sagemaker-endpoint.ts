@@ -1,6 +1,7 @@
 import { DescribeEndpointCommand, DescribeEndpointConfigCommand, ListTagsCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { ExternalError } from '../../core/errors.js';
+import type { AwsContext } from './aws.js';
 
 /** An endpoint as the deployment commands read it. */
 export interface EndpointDescription {
@@ -23,10 +24,9 @@ export interface EndpointService {
 
 const isMissing = (error: unknown) => /could not find/i.test((error as Error).message ?? '');
 
-export function createEndpointService(
-  sagemaker: SageMakerClient = new SageMakerClient({}),
-  runtime: SageMakerRuntimeClient = new SageMakerRuntimeClient({}),
-): EndpointService {
+export function createEndpointService(aws: AwsContext): EndpointService {
+  const sagemaker = aws.client(SageMakerClient);
+  const runtime = aws.client(SageMakerRuntimeClient);
   return {
     async describe(name) {
       let endpoint;

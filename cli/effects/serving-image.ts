@@ -1,7 +1,6 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DescribeRepositoriesCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { execa } from 'execa';
 import { ExternalError } from '../../core/errors.js';
 import { pythonEnv, pythonTool } from '../local/python-tools.js';
@@ -52,16 +51,4 @@ export async function prepareServingImage(modelDir: string, modelVersion: string
     throw new ExternalError(`the Dockerfile MLflow generated in ${dir} does not pin an MLflow version (no "pip install mlflow==…")`);
   }
   return { dir, mlflowVersion, tag: `v${modelVersion}-${contentHashTag(dir)}`, cleanup };
-}
-
-/** The URI of an ECR repository (`<account>.dkr.ecr.<region>.amazonaws.com/<name>`). */
-export async function repositoryUri(repositoryName: string, client: ECRClient = new ECRClient({})): Promise<string> {
-  try {
-    const result = await client.send(new DescribeRepositoriesCommand({ repositoryNames: [repositoryName] }));
-    const uri = result.repositories?.[0]?.repositoryUri;
-    if (!uri) throw new Error('no repositoryUri in the answer');
-    return uri;
-  } catch (error) {
-    throw new ExternalError(`ECR DescribeRepositories ${repositoryName} failed: ${(error as Error).message}`);
-  }
 }

@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { ExternalError, UsageError } from '../../core/errors.js';
@@ -74,6 +74,8 @@ export function summarisePlan(plan: { resource_changes?: { address: string; chan
   return { add, change, destroy, replace, updateInPlace };
 }
 
+export const hasChanges = (plan: PlanSummary) => plan.add + plan.change + plan.destroy > 0;
+
 export function describePlan(summary: PlanSummary): string {
   const text = `Plan: ${summary.add} to add, ${summary.change} to change, ${summary.destroy} to destroy.`;
   return summary.replace.length > 0 ? `${text} Replaced: ${summary.replace.join(', ')}` : text;
@@ -82,12 +84,83 @@ export function describePlan(summary: PlanSummary): string {
 export const EMULATOR_OVERRIDE_FILE = 'emulator_override.tf.json';
 const EMULATOR_BACKEND_FILE = 'emulator.s3.tfbackend';
 
+/** One difference between an emulator and AWS, and how the stacks are bridged over it. */
+export interface EmulatorGap {
+  /** `provider` (the AWS provider block), `backend` (the S3 state backend) or a resource type. */
+  readonly applies: 'provider' | 'backend' | `aws_${string}`;
+  /** Merged into the block: provider arguments, backend settings, or a resource override (count, lifecycle). */
+  readonly override: Record<string, unknown>;
+  readonly reason: string;
+}
+
 /**
- * With AWS_ENDPOINT_URL set (an emulator such as moto, or LocalStack), the provider and the S3
- * backend are pointed at it: the provider through an override file next to the synthesized stack,
- * the backend through a partial backend configuration file given to `init`.
+ * Every difference between an emulator (moto, LocalStack: AWS_ENDPOINT_URL is set) and AWS that the
+ * stacks need bridged, in one table. Applied through an override file next to the synthesized stack
+ * and a partial backend configuration, only when AWS_ENDPOINT_URL is set; without it both files are
+ * removed, so the Terraform JSON AWS gets is the synthesized one, unchanged.
  */
-function prepareEmulator(stackDir: string, endpoint: string | undefined): string[] {
+export const EMULATOR_GAPS: readonly EmulatorGap[] = [
+  { applies: 'provider', override: { s3_use_path_style: true }, reason: 'emulators answer S3 path-style requests only (no <bucket>.host names)' },
+  { applies: 'backend', override: { use_path_style: true }, reason: 'the state bucket too is reached path-style' },
+  {
+    applies: 'provider',
+    override: { skip_credentials_validation: true, skip_metadata_api_check: 'true', skip_region_validation: true },
+    reason: 'no STS or instance metadata service to check credentials and regions against',
+  },
+  {
+    applies: 'backend',
+    override: { skip_credentials_validation: true, skip_metadata_api_check: true, skip_region_validation: true, skip_requesting_account_id: true },
+    reason: 'the backend makes the same checks as the provider',
+  },
+  {
+    applies: 'provider',
+    override: { skip_requesting_account_id: true },
+    reason: 'with an account id the provider reads bucket tags through S3 Control, whose <account>.<host> name no emulator endpoint resolves',
+  },
+  {
+    applies: 'aws_s3_bucket_policy',
+    override: { count: 0 },
+    reason: "moto evaluates a bucket policy's conditions without request context, so a TLS-only deny denies every request",
+  },
+  { applies: 'aws_s3_bucket', override: { lifecycle: { ignore_changes: ['tags', 'tags_all'] } }, reason: "moto ignores CreateBucket's tags" },
+  {
+    applies: 'aws_ecs_service',
+    override: { lifecycle: { ignore_changes: ['health_check_grace_period_seconds', 'enable_ecs_managed_tags'] } },
+    reason: "moto ignores CreateService's healthCheckGracePeriodSeconds and enableECSManagedTags",
+  },
+  { applies: 'aws_sagemaker_endpoint', override: { lifecycle: { ignore_changes: ['deployment_config'] } }, reason: "moto drops an endpoint's DeploymentConfig" },
+  {
+    applies: 'aws_sagemaker_model',
+    override: { lifecycle: { ignore_changes: ['enable_network_isolation', 'primary_container', 'tags'] } },
+    reason: 'moto always answers EnableNetworkIsolation=false and an empty container environment',
+  },
+];
+
+const hcl = (value: unknown) => (typeof value === 'string' ? `"${value}"` : String(value));
+
+/** The override file and backend settings that bridge EMULATOR_GAPS for one synthesized stack. */
+export function emulatorOverrides(
+  stack: { resource?: Record<string, Record<string, unknown>> },
+  endpoint: string,
+  gaps: readonly EmulatorGap[] = EMULATOR_GAPS,
+): { override: Record<string, unknown>; backend: string } {
+  const provider: Record<string, unknown> = {};
+  const backend: Record<string, unknown> = {};
+  const resource: Record<string, Record<string, unknown>> = {};
+  for (const gap of gaps) {
+    if (gap.applies === 'provider') Object.assign(provider, gap.override);
+    else if (gap.applies === 'backend') Object.assign(backend, gap.override);
+    else {
+      const ids = Object.keys(stack.resource?.[gap.applies] ?? {});
+      if (ids.length > 0) resource[gap.applies] = Object.fromEntries(ids.map((id) => [id, gap.override]));
+    }
+  }
+  const lines = [`endpoints = { s3 = "${endpoint}" }`, ...Object.entries(backend).map(([key, value]) => `${key} = ${hcl(value)}`), ''];
+  return { override: { provider: { aws: provider }, ...(Object.keys(resource).length > 0 ? { resource } : {}) }, backend: lines.join('\n') };
+}
+
+/** Writes (with AWS_ENDPOINT_URL) or removes (without) the emulator files; returns init's extra arguments. */
+export function prepareEmulator(stackDir: string, endpoint: string | undefined): string[] {
   const overridePath = join(stackDir, EMULATOR_OVERRIDE_FILE);
   const backendPath = join(stackDir, EMULATOR_BACKEND_FILE);
   if (!endpoint) {
@@ -95,28 +168,9 @@ function prepareEmulator(stackDir: string, endpoint: string | undefined): string
     rmSync(backendPath, { force: true });
     return [];
   }
-  const provider = {
-    s3_use_path_style: true,
-    skip_credentials_validation: true,
-    skip_metadata_api_check: 'true',
-    skip_region_validation: true,
-    // Without an account id the provider reads bucket tags with S3 GetBucketTagging instead of S3
-    // Control, whose account-id host prefix (<account>.127.0.0.1) no emulator endpoint resolves.
-    skip_requesting_account_id: true,
-  };
-  writeFileSync(overridePath, `${JSON.stringify({ provider: { aws: provider } }, null, 2)}\n`);
-  writeFileSync(
-    backendPath,
-    [
-      `endpoints = { s3 = "${endpoint}" }`,
-      'use_path_style = true',
-      'skip_credentials_validation = true',
-      'skip_metadata_api_check = true',
-      'skip_region_validation = true',
-      'skip_requesting_account_id = true',
-      '',
-    ].join('\n'),
-  );
+  const { override, backend } = emulatorOverrides(JSON.parse(readFileSync(join(stackDir, 'cdk.tf.json'), 'utf8')), endpoint);
+  writeFileSync(overridePath, `${JSON.stringify(override, null, 2)}\n`);
+  writeFileSync(backendPath, backend);
   return [`-backend-config=${EMULATOR_BACKEND_FILE}`];
 }
 

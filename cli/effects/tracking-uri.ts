@@ -1,4 +1,5 @@
 import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
+import type { AwsContext } from './aws.js';
 import { sharedParameterNames } from '../../core/naming.js';
 import { ExternalError, UsageError } from '../../core/errors.js';
 import type { Environment } from '../../core/environment.js';
@@ -7,7 +8,8 @@ import type { Settings } from '../../core/settings/schema.js';
 /** Reads one SSM parameter; undefined when it does not exist. */
 export type ParameterReader = (name: string) => Promise<string | undefined>;
 
-export function ssmParameterReader(client: SSMClient = new SSMClient({})): ParameterReader {
+export function ssmParameterReader(aws: AwsContext): ParameterReader {
+  const client = aws.client(SSMClient);
   return async (name) => {
     try {
       return (await client.send(new GetParameterCommand({ Name: name }))).Parameter?.Value;
@@ -26,7 +28,7 @@ export async function resolveTrackingUri(
   settings: Settings,
   environment: Environment,
   env: NodeJS.ProcessEnv = process.env,
-  readParameter: ParameterReader = ssmParameterReader(),
+  readParameter: ParameterReader,
 ): Promise<string> {
   const explicit = env.MLFLOW_TRACKING_URI || settings.tracking_uri;
   if (explicit) return explicit;

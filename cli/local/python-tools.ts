@@ -4,7 +4,7 @@ import { delimiter, join } from 'node:path';
  * The MLflow command line: from MLOPS_PYTHON_BIN (a virtualenv's bin folder, as the test toolchain
  * sets) or else from PATH, as a user who installed mlflow has it.
  */
-export function pythonTool(name: 'mlflow' | 'python' | 'moto_server', env: NodeJS.ProcessEnv = process.env): string {
+export function pythonTool(name: 'mlflow' | 'python', env: NodeJS.ProcessEnv = process.env): string {
   return env.MLOPS_PYTHON_BIN ? join(env.MLOPS_PYTHON_BIN, name) : name;
 }
 

@@ -3,6 +3,7 @@ import { parseEnvironment, type Environment } from '../../core/environment.js';
 import { UsageError } from '../../core/errors.js';
 import { parseSettings } from '../../core/settings/parse.js';
 import type { Settings } from '../../core/settings/schema.js';
+import type { StackConfig } from '../../stacks/common/config.js';
 import { paths } from '../paths.js';
 
 /** Reads and checks the TF_VAR_* environment; reports every missing or invalid variable at once. */
@@ -18,3 +19,6 @@ export function loadSettings(file: string = paths.settingsFile()): Settings {
   }
   return parseSettings(text, file);
 }
+
+/** Where an AWS step runs and with which settings; both checked before anything else happens. */
+export const loadStepConfig = (env: NodeJS.ProcessEnv = process.env): StackConfig => ({ environment: readEnvironment(env), settings: loadSettings() });

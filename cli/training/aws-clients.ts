@@ -1,12 +1,14 @@
 import { BatchClient, DescribeJobsCommand, SubmitJobCommand, TerminateJobCommand } from '@aws-sdk/client-batch';
 import { CloudWatchLogsClient, GetLogEventsCommand, ResourceNotFoundException } from '@aws-sdk/client-cloudwatch-logs';
 import { ExternalError } from '../../core/errors.js';
+import type { AwsContext } from '../effects/aws.js';
 import { JOB_STATES, type BatchJobs, type JobLogs, type JobState } from './follow.js';
 
 const failure = (what: string, error: unknown) => new ExternalError(`AWS Batch ${what} failed: ${(error as Error).message}`, { cause: error });
 
 /** The real AWS Batch behind the follower's small interface (thin: no decisions here). */
-export function createBatchJobs(client: BatchClient): BatchJobs {
+export function createBatchJobs(aws: AwsContext): BatchJobs {
+  const client = aws.client(BatchClient);
   return {
     async submit({ jobName, jobQueue, jobDefinition, command, tags }) {
       try {
@@ -50,7 +52,8 @@ export function createBatchJobs(client: BatchClient): BatchJobs {
 }
 
 /** The real CloudWatch Logs behind the follower's interface: GetLogEvents from the head, by forward token. */
-export function createJobLogs(client: CloudWatchLogsClient): JobLogs {
+export function createJobLogs(aws: AwsContext): JobLogs {
+  const client = aws.client(CloudWatchLogsClient);
   return {
     async read(logGroup, logStream, token) {
       try {

@@ -2,6 +2,7 @@ import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, NoSuchKey,
 import { vpnPkiObjectKeys, type VpnServerCertificateObject } from '../../stacks/mlflow-server/vpn-server-certificate.js';
 import type { Environment } from '../../core/environment.js';
 import { ExternalError } from '../../core/errors.js';
+import type { AwsContext } from '../effects/aws.js';
 import type { Reporter } from '../progress.js';
 import { certificateExpiry, issueCertificate, issuedBy, type KeyPairPem } from './x509.js';
 
@@ -105,7 +106,8 @@ export interface ObjectStore {
 }
 
 /** Objects in an S3 bucket, encrypted with KMS, `application/json` (so Terraform's aws_s3_object data source returns the body). */
-export function createS3ObjectStore(bucket: string, client: S3Client = new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL) })): ObjectStore {
+export function createS3ObjectStore(bucket: string, aws: AwsContext): ObjectStore {
+  const client = aws.client(S3Client);
   const fail = (action: string, key: string, error: unknown) =>
     new ExternalError(`S3 ${action} s3://${bucket}/${key} failed: ${(error as Error).message}`, { cause: error });
   return {
@@ -148,16 +150,6 @@ export function createS3ObjectStore(bucket: string, client: S3Client = new S3Cli
       }
       return keys;
     },
-  };
-}
-
-export function createMemoryObjectStore(objects: Map<string, string> = new Map()): ObjectStore & { objects: Map<string, string> } {
-  return {
-    objects,
-    read: async (key) => objects.get(key),
-    write: async (key, text) => void objects.set(key, text),
-    remove: async (key) => void objects.delete(key),
-    list: async (prefix) => [...objects.keys()].filter((key) => key.startsWith(prefix)).sort(),
   };
 }
 

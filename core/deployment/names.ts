@@ -91,3 +91,6 @@ export const CUSTOM_METRICS = {
 
 /** Endpoint tags the CLI reads back (which version an endpoint serves). */
 export const ENDPOINT_TAGS = { mlProject: 'ml-project', modelVersion: 'model-version' } as const;
+
+/** For `mlops synth` and `-rm` without a model: a stand-in version number, for synthesis only. */
+export const PLACEHOLDER_MODEL_VERSION = '1';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLocalMlflowServer } from '../../cli/local/mlflow-server.js';
 import { freePort, stopProcessGroup } from '../../cli/local/processes.js';
-import { createRecordingReporter } from '../../cli/progress.js';
+import { createRecordingReporter } from './reporter.js';
 
 export interface TestMlflowServer {
   readonly url: string;

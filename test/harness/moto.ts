@@ -2,8 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startDetached, stopProcessGroup, waitForHttp } from '../../cli/local/processes.js';
-import { pythonTool } from '../../cli/local/python-tools.js';
-import { createRecordingReporter } from '../../cli/progress.js';
+import { createRecordingReporter } from './reporter.js';
 
 export interface TestMoto {
   readonly endpoint: string;
@@ -21,7 +20,7 @@ export async function startTestMoto(options: { extraEnv?: Record<string, string>
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'mlops-test-moto-'));
   const logFile = join(dir, 'moto.log');
-  const pid = startDetached(pythonTool('moto_server'), ['-H', '127.0.0.1', '-p', String(port)], {
+  const pid = startDetached(process.env.MLOPS_PYTHON_BIN ? join(process.env.MLOPS_PYTHON_BIN, 'moto_server') : 'moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
     logFile,
     env: { ...process.env, ...options.extraEnv },
   });

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { execa } from 'execa';
 import { createTerraformRunner, resolveTerraformBinary } from '../../cli/effects/terraform.js';
-import { createRecordingReporter } from '../../cli/progress.js';
+import { emulatorAwsContext } from '../harness/aws.js';
+import { createRecordingReporter } from '../harness/reporter.js';
 import { parseSettings } from '../../core/settings/parse.js';
 import { synthesize } from '../../cli/synth.js';
 import { createS3ObjectStore, ensureVpnPki, readVpnPki } from '../../cli/vpn/pki.js';
@@ -41,7 +42,7 @@ describe('VPN server certificate from the state bucket into ACM (moto)', () => {
   });
 
   it('stores the certificates encrypted as JSON, and ACM imports the server certificate Terraform reads from there', async () => {
-    const store = createS3ObjectStore(environment.stateBucket, s3);
+    const store = createS3ObjectStore(environment.stateBucket, emulatorAwsContext(moto.endpoint));
     const reporter = createRecordingReporter();
     const { plan } = await ensureVpnPki({ store, environment, clients: ['alice'], reporter });
     expect(plan.issueCa).toBe(true);

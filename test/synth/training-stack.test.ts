@@ -1,7 +1,8 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildTrainingStack, synthesizeTrainingStack } from '../../cli/builders/training.js';
+import { buildTrainingStack } from '../../cli/builders/training.js';
+import { synthesize } from '../../cli/synth.js';
 import { UsageError } from '../../core/errors.js';
 import { loadMlProject } from '../../cli/ml-project.js';
 import { parseSettings } from '../../core/settings/parse.js';
@@ -156,8 +157,8 @@ describe('training stack with a tracking server of the team (settings.tracking_u
     const outdir = trainingScratchDir('mlops-training-synth-');
     process.env.MLOPS_OUTDIR = outdir;
     try {
-      expect(() => synthesizeTrainingStack((app) => buildTrainingStack(app, config, project))).toThrow(UsageError);
-      expect(() => synthesizeTrainingStack((app) => buildTrainingStack(app, config, project))).toThrow(/subnetIds are given without source.vpcId/);
+      expect(() => synthesize((app) => [buildTrainingStack(app, config, project)])).toThrow(UsageError);
+      expect(() => synthesize((app) => [buildTrainingStack(app, config, project)])).toThrow(/subnetIds are given without source.vpcId/);
       expect(existsSync(join(outdir, 'stacks', 'training-wine', 'cdk.tf.json'))).toBe(false);
     } finally {
       delete process.env.MLOPS_OUTDIR;
@@ -215,7 +216,7 @@ describe('training stack shapes', () => {
     const root = copyTestProject('wine');
     const settings = parseSettings(JSON.stringify({ training: { log_retention_days: 10 } }), 'test-settings.json');
     const config = { environment: TRAINING_TEST_ENVIRONMENT, settings };
-    const build = () => synthesizeTrainingStack((app) => buildTrainingStack(app, config, loadMlProject('wine', root)));
+    const build = () => synthesize((app) => [buildTrainingStack(app, config, loadMlProject('wine', root))]);
     process.env.MLOPS_OUTDIR = trainingScratchDir('mlops-training-synth-');
     try {
       expect(build).toThrow(UsageError);

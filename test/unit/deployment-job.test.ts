@@ -1,7 +1,5 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { deploymentTags, describeRollout, EMULATOR_WORKAROUNDS_FILE, writeEmulatorWorkarounds } from '../../cli/commands/deployment-job.js';
+import { deploymentTags } from '../../cli/workflows/deployment-release.js';
+import { describeRollout } from '../../cli/workflows/deployment-rollout.js';
 import { resolveTrackingUri } from '../../cli/effects/tracking-uri.js';
 import { deploymentNames, releaseHash, releaseRecordKey } from '../../core/deployment/names.js';
 import { smokeTest, waitForInService, watchEndpointDuring, type EndpointDescription, type EndpointService } from '../../cli/effects/sagemaker-endpoint.js';
@@ -182,33 +180,5 @@ describe('describeRollout', () => {
 
   it('says nothing when the endpoint is untouched', () => {
     expect(describeRollout(summary([], ['aws_cloudwatch_dashboard.d']))).toEqual([]);
-  });
-});
-
-describe('writeEmulatorWorkarounds', () => {
-  const stackDir = () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mlops-emulator-'));
-    writeFileSync(
-      join(dir, 'cdk.tf.json'),
-      JSON.stringify({ resource: { aws_sagemaker_endpoint: { endpoint_1: {} }, aws_s3_bucket_policy: { policy_2: {} }, aws_cloudwatch_dashboard: { d: {} } } }),
-    );
-    return dir;
-  };
-
-  it('writes nothing against AWS, and removes a file left from an emulator run', () => {
-    const dir = stackDir();
-    writeFileSync(join(dir, EMULATOR_WORKAROUNDS_FILE), '{}');
-    writeEmulatorWorkarounds(dir, {});
-    expect(existsSync(join(dir, EMULATOR_WORKAROUNDS_FILE))).toBe(false);
-  });
-
-  it("with an emulator, overrides only the resource types whose attributes it does not keep", () => {
-    const dir = stackDir();
-    writeEmulatorWorkarounds(dir, { AWS_ENDPOINT_URL: 'http://127.0.0.1:5000' });
-    const override = JSON.parse(readFileSync(join(dir, EMULATOR_WORKAROUNDS_FILE), 'utf8'));
-    expect(override.resource).toEqual({
-      aws_s3_bucket_policy: { policy_2: { count: 0 } },
-      aws_sagemaker_endpoint: { endpoint_1: { lifecycle: { ignore_changes: ['deployment_config'] } } },
-    });
   });
 });

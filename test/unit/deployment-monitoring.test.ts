@@ -7,7 +7,7 @@ import {
 } from '../../core/deployment/feature-statistics.js';
 import { featureMetricData, meanShift, modelMetricData } from '../../core/deployment/metrics.js';
 import { metricsOfRun, orderedFeatures, parseReleaseRecord } from '../../core/deployment/release-record.js';
-import { formatComparison, parseS3Uri } from '../../cli/commands/monitor.js';
+import { formatComparison, parseS3Uri } from '../../cli/workflows/monitor.js';
 
 const split = JSON.stringify({ dataframe_split: { columns: ['a', 'b'], data: [[1, 10], [3, 30]] } });
 

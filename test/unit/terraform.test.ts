@@ -1,7 +1,7 @@
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describePlan, isAtLeast, resolveTerraformBinary, summarisePlan } from '../../cli/effects/terraform.js';
+import { describePlan, EMULATOR_GAPS, EMULATOR_OVERRIDE_FILE, emulatorOverrides, isAtLeast, prepareEmulator, resolveTerraformBinary, summarisePlan } from '../../cli/effects/terraform.js';
 
 function fakeBinary(name: string, versionJson: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'mlops-fake-tf-'));
@@ -58,5 +58,43 @@ describe('summarisePlan', () => {
 
   it('reads an empty plan as no changes', () => {
     expect(describePlan(summarisePlan({}))).toBe('Plan: 0 to add, 0 to change, 0 to destroy.');
+  });
+});
+
+describe('the emulator table of the Terraform runner', () => {
+  const stackDir = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mlops-emulator-'));
+    writeFileSync(
+      join(dir, 'cdk.tf.json'),
+      JSON.stringify({ resource: { aws_sagemaker_endpoint: { endpoint_1: {} }, aws_s3_bucket_policy: { policy_2: {} }, aws_cloudwatch_dashboard: { d: {} } } }),
+    );
+    return dir;
+  };
+
+  it('writes nothing against AWS, and removes the files left from an emulator run', () => {
+    const dir = stackDir();
+    expect(prepareEmulator(dir, 'http://127.0.0.1:5000')).toEqual(['-backend-config=emulator.s3.tfbackend']);
+    expect(existsSync(join(dir, EMULATOR_OVERRIDE_FILE))).toBe(true);
+    expect(prepareEmulator(dir, undefined)).toEqual([]);
+    expect(readdirSync(dir)).toEqual(['cdk.tf.json']);
+  });
+
+  it('with an emulator, overrides the provider, the backend and only the resource types the stack has', () => {
+    const dir = stackDir();
+    prepareEmulator(dir, 'http://127.0.0.1:5000');
+    const override = JSON.parse(readFileSync(join(dir, EMULATOR_OVERRIDE_FILE), 'utf8'));
+    expect(override.provider.aws).toMatchObject({ s3_use_path_style: true, skip_requesting_account_id: true, skip_credentials_validation: true });
+    expect(override.resource).toEqual({
+      aws_s3_bucket_policy: { policy_2: { count: 0 } },
+      aws_sagemaker_endpoint: { endpoint_1: { lifecycle: { ignore_changes: ['deployment_config'] } } },
+    });
+    const backend = readFileSync(join(dir, 'emulator.s3.tfbackend'), 'utf8');
+    expect(backend).toContain('endpoints = { s3 = "http://127.0.0.1:5000" }');
+    expect(backend).toContain('use_path_style = true');
+  });
+
+  it('gives every gap its reason', () => {
+    for (const gap of EMULATOR_GAPS) expect(gap.reason.length).toBeGreaterThan(20);
+    expect(emulatorOverrides({}, 'http://e', [{ applies: 'aws_x', override: { count: 0 }, reason: 'r' }]).override).toEqual({ provider: { aws: {} } });
   });
 });

@@ -1,0 +1,63 @@
+import { existsSync, mkdirSync } from 'node:fs';
+
+import { basename, dirname, extname, join, resolve } from 'node:path';
+
+import { printJson } from '../command.js';
+import { UsageError } from '../../core/errors.js';
+
+import { MlflowClient, parseModelSpec, resolveModelVersion } from '../effects/mlflow.js';
+
+import { loadMlProject } from '../ml-project.js';
+
+import { createReporter, type Reporter } from '../progress.js';
+
+import { pythonEnv, pythonTool } from '../local/python-tools.js';
+
+import { runStreaming } from '../local/run-process.js';
+
+import { requireLocalServer } from '../local/state.js';
+
+
+export interface LocalBatchInferenceArgs {
+  project: string;
+  model: string;
+  input: string;
+  output?: string;
+  overwrite: boolean;
+  json: boolean;
+}
+
+/** Scores a CSV file with one version (`mlflow models predict`); never overwrites a file unless asked. */
+export async function batchScore(
+  options: { project: string; model: string; input: string; output?: string; overwrite: boolean },
+  reporter: Reporter,
+): Promise<{ modelUri: string; input: string; output: string }> {
+  const project = loadMlProject(options.project);
+  const spec = parseModelSpec(options.model);
+  const inputPath = resolve(options.input);
+  if (!existsSync(inputPath)) throw new UsageError(`input file ${inputPath} does not exist`);
+  const server = requireLocalServer();
+  const version = await resolveModelVersion(new MlflowClient(server.url), project.name, spec);
+  const outputPath = resolve(
+    options.output ?? join(dirname(inputPath), `${basename(inputPath, extname(inputPath))}.predictions-${project.name}-v${version.version}.json`),
+  );
+  if (existsSync(outputPath) && !options.overwrite) {
+    throw new UsageError(`${outputPath} already exists: choose another --output or pass --overwrite`);
+  }
+  mkdirSync(dirname(outputPath), { recursive: true });
+  const modelUri = `models:/${project.name}/${version.version}`;
+  await runStreaming(
+    pythonTool('mlflow'),
+    ['models', 'predict', '-m', modelUri, '-i', inputPath, '-t', 'csv', '-o', outputPath, '--env-manager', 'local'],
+    { reporter, label: `scoring ${basename(inputPath)} with ${modelUri}`, env: pythonEnv({ MLFLOW_TRACKING_URI: server.url }) },
+  );
+  reporter.info(`Predictions written to ${outputPath}`);
+  return { modelUri, input: inputPath, output: outputPath };
+}
+
+/** `mlops local-batch-inference`. */
+export async function runLocalBatchInference({ json, ...options }: LocalBatchInferenceArgs): Promise<void> {
+  const result = await batchScore(options, createReporter());
+  if (json) printJson(result);
+  else process.stdout.write(`${result.output}\n`);
+}

@@ -1,0 +1,139 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ListObjectVersionsCommand, NoSuchBucket, S3Client } from '@aws-sdk/client-s3';
+import type { Environment } from '../../core/environment.js';
+import { ExternalError, UsageError } from '../../core/errors.js';
+import type { StackConfig } from '../../stacks/common/config.js';
+import type { MlflowServerStack } from '../../stacks/mlflow-server-stack.js';
+import { buildMlflowServerStack, MLFLOW_SERVER_IMAGE_DIR, mlflowServerImageTag, pinMlflowRequirement } from '../builders/mlflow-server.js';
+import type { ImageBuildMode, PublishedImage } from '../effects/container-image.js';
+import type { PlanSummary } from '../effects/terraform.js';
+import { paths } from '../paths.js';
+import { printJson } from '../command.js';
+import { createReporter, type Reporter } from '../progress.js';
+import { loadStepConfig } from '../settings/load.js';
+import { planAndApply } from '../stack-lifecycle.js';
+import { synthesize } from '../synth.js';
+import { createS3ObjectStore, ensureVpnPki, type ObjectStore } from '../vpn/pki.js';
+import { applyRepositoryThenImage } from './repository-then-image.js';
+import { createStepEffects, type StepEffects } from './step-effects.js';
+
+/** The effects the MLflow server commands use, injectable so tests can swap them. */
+export interface MlflowServerEffects extends StepEffects {
+  /** Objects in the state bucket: the stack's state (read-only) and the VPN certificates. */
+  readonly stateStore: ObjectStore;
+  /** Whether a bucket holds any object version or delete marker; undefined when there is no such bucket. */
+  bucketHoldsObjects(bucket: string): Promise<boolean | undefined>;
+}
+
+export async function createMlflowServerEffects(environment: Environment, reporter: Reporter): Promise<MlflowServerEffects> {
+  const step = await createStepEffects(environment, reporter);
+  const s3 = step.aws.client(S3Client);
+  return {
+    ...step,
+    stateStore: createS3ObjectStore(environment.stateBucket, step.aws),
+    async bucketHoldsObjects(bucket) {
+      try {
+        const page = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, MaxKeys: 1 }));
+        return (page.Versions ?? []).length + (page.DeleteMarkers ?? []).length > 0;
+      } catch (error) {
+        if (error instanceof NoSuchBucket || (error as Error).name === 'NoSuchBucket') return undefined;
+        throw new ExternalError(`S3 ListObjectVersions on ${bucket} failed: ${(error as Error).message}`);
+      }
+    },
+  };
+}
+
+/** Synthesizes the stack into cdktf.out (or MLOPS_OUTDIR) and returns it with its folder. */
+export function synthesizeServer(config: StackConfig, imageTag: string = mlflowServerImageTag(config.settings)): { stack: MlflowServerStack; dir: string } {
+  let stack: MlflowServerStack | undefined;
+  const [dir] = synthesize((app) => [(stack = buildMlflowServerStack(app, config, { imageTag }))]);
+  return { stack: stack!, dir };
+}
+
+/** The image's build context: the image folder, with MLflow pinned to the settings' version. */
+function prepareImageContext(mlflowVersion: string): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'mlops-mlflow-image-'));
+  cpSync(MLFLOW_SERVER_IMAGE_DIR, dir, { recursive: true });
+  const requirements = join(dir, 'requirements.txt');
+  writeFileSync(requirements, pinMlflowRequirement(readFileSync(requirements, 'utf8'), mlflowVersion));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** How to reach the server once it runs; the VPN part only when the stack has one. */
+export function connectionHelp(trackingUri: string, vpn: { enabled: boolean; clients: readonly string[] }): string {
+  const lines = [`MLflow tracking URI: ${trackingUri}`, 'To connect:'];
+  if (vpn.enabled) {
+    lines.push(
+      `  1. mlops vpn-config --client ${vpn.clients[0] ?? 'NAME'}   (make vpn-config client=${vpn.clients[0] ?? 'NAME'}; clients: ${vpn.clients.join(', ')})`,
+      '     and import the .ovpn file into the AWS VPN Client or OpenVPN, then connect',
+    );
+  } else {
+    lines.push('  1. be inside the VPC or a network admitted by mlflow_server.allowed_cidrs (the VPN is off in settings)');
+  }
+  lines.push(`  2. export MLFLOW_TRACKING_URI=${trackingUri}`);
+  return lines.join('\n');
+}
+
+export interface DeployResult {
+  readonly trackingUri: string;
+  readonly plan: PlanSummary;
+  readonly image: PublishedImage;
+  readonly vpn: { readonly enabled: boolean; readonly issued: readonly string[] };
+  readonly outputs: Record<string, unknown>;
+}
+
+/** VPN certificates first (the stack imports the server's), then the repository, the image, and the rest of the stack. */
+export async function deployMlflowServer(
+  effects: MlflowServerEffects,
+  config: StackConfig,
+  options: { imageBuild: ImageBuildMode; rotateVpnCertificates: boolean },
+): Promise<DeployResult> {
+  const server = config.settings.mlflow_server;
+  let issued: string[] = [];
+  if (server.vpn.enabled) {
+    const { plan } = await ensureVpnPki({
+      store: effects.stateStore,
+      environment: config.environment,
+      clients: server.vpn.clients,
+      rotate: options.rotateVpnCertificates,
+      reporter: effects.reporter,
+    });
+    issued = [...(plan.issueCa ? ['ca'] : []), ...(plan.issueCa || plan.issueServer ? ['server'] : []), ...plan.issueClients];
+  } else if (options.rotateVpnCertificates) {
+    throw new UsageError(`--rotate-vpn-certificates: the VPN is off (mlflow_server.vpn.enabled is false in ${paths.settingsFile()})`);
+  }
+
+  const imageTag = mlflowServerImageTag(config.settings);
+  const { stack, dir } = synthesizeServer(config, imageTag);
+  const image = await applyRepositoryThenImage(effects, dir, {
+    repository: stack.imageRepository,
+    tag: imageTag,
+    prepareContext: () => prepareImageContext(server.mlflow_version),
+    mode: options.imageBuild,
+  });
+  const { plan, outputs } = await planAndApply(dir, effects.terraform, effects.reporter);
+  const trackingUri = String(outputs.tracking_uri ?? '');
+  if (!trackingUri) throw new ExternalError(`the stack in ${dir} has no tracking_uri output after apply`);
+  return { trackingUri, plan, image, vpn: { enabled: server.vpn.enabled, issued }, outputs };
+}
+
+/** `mlops mlflow-server`: real effects, progress on stderr, the result on stdout with --json. */
+export async function runMlflowServer(args: { json: boolean; 'image-build': ImageBuildMode; 'rotate-vpn-certificates': boolean }): Promise<void> {
+  const reporter = createReporter();
+  const config = loadStepConfig();
+  const effects = await createMlflowServerEffects(config.environment, reporter);
+  const result = await deployMlflowServer(effects, config, { imageBuild: args['image-build'], rotateVpnCertificates: args['rotate-vpn-certificates'] });
+  reporter.info(connectionHelp(result.trackingUri, config.settings.mlflow_server.vpn));
+  const { plan } = result;
+  if (args.json) {
+    printJson({
+      trackingUri: result.trackingUri,
+      plan: { add: plan.add, change: plan.change, destroy: plan.destroy, updatedInPlace: plan.updateInPlace, replaced: plan.replace },
+      image: result.image,
+      vpn: result.vpn,
+      outputs: result.outputs,
+    });
+  }
+}

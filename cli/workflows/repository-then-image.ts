@@ -1,0 +1,47 @@
+import { ExternalError } from '../../core/errors.js';
+import { publishImage, type ImageBuildMode, type PublishedImage } from '../effects/container-image.js';
+import { describePlan, hasChanges } from '../effects/terraform.js';
+import type { ImageRepository } from '../../stacks/common/image-repository.js';
+import type { StepEffects } from './step-effects.js';
+
+export interface ImageToPublish {
+  /** The stack's repository construct: its name, and its resource address for the targeted apply. */
+  readonly repository: ImageRepository;
+  readonly tag: string;
+  readonly prepareContext: () => { dir: string; cleanup: () => void };
+  readonly mode: ImageBuildMode;
+}
+
+/**
+ * The first half of every step whose stack runs an image: init → the image repository alone
+ * (targeted plan and apply) → the image, built and pushed only when the registry lacks its
+ * content-hash tag. The rest of the stack is applied after, when the image it names exists.
+ * Refuses before anything is applied when the image would have to be built and no engine answers.
+ */
+export async function applyRepositoryThenImage(effects: StepEffects, stackDir: string, image: ImageToPublish): Promise<PublishedImage> {
+  const { terraform, registry, docker, reporter } = effects;
+  const { repositoryName } = image.repository;
+  if (image.mode === 'auto' && !(await docker.engineAvailable()) && !(await registry.imageExists(repositoryName, image.tag).catch(() => false))) {
+    throw new ExternalError(
+      `no Docker engine answers and the registry has no ${repositoryName}:${image.tag}, so the image cannot be built; nothing was applied. ` +
+        'Start Docker (or run where one is, e.g. CI), or pass --image-build skip if the image is pushed another way',
+    );
+  }
+  await terraform.init(stackDir);
+  const { repository } = image.repository;
+  const plan = await terraform.plan(stackDir, { targets: [`${repository.terraformResourceType}.${repository.friendlyUniqueId}`] });
+  if (hasChanges(plan)) {
+    reporter.info(`The image repository first — ${describePlan(plan)}`);
+    await terraform.applyPlan(stackDir);
+  }
+  return publishImage({
+    registry,
+    docker,
+    repositoryName,
+    repositoryUri: await registry.repositoryUri(repositoryName),
+    tag: image.tag,
+    prepareContext: image.prepareContext,
+    mode: image.mode,
+    reporter,
+  });
+}
