@@ -13,8 +13,8 @@ export LC_ALL=C # [a-z] means ASCII letters only, as in the CLI's rules
 repo_dir=$(cd "$(dirname "$0")/../.." && pwd)
 projects_dir=${MLOPS_PROJECTS_DIR:-$repo_dir/ml-projects}
 
-# The rules of stacks/common/naming.ts (NAME_PART_PATTERN), cli/settings/load.ts
-# (MAX_ENV_NAME_LENGTH), cli/ml-project.ts (MAX_ML_PROJECT_NAME_LENGTH) and cli/effects/mlflow.ts
+# The rules of core/naming.ts (NAME_PART_PATTERN), core/environment.ts
+# (MAX_ENV_NAME_LENGTH), core/ml-project.ts (MAX_ML_PROJECT_NAME_LENGTH) and cli/effects/mlflow.ts
 # (parseModelSpec); test/workflows/check-inputs.test.ts keeps them in step.
 name_part='^[a-z][a-z0-9]*(-[a-z0-9]+)*$'
 name_rule='lower-case letters, digits and single hyphens, starting with a letter and not ending with a hyphen'

@@ -1,22 +1,13 @@
 import { join } from 'node:path';
-
 import { printJson } from '../command.js';
 import { loadMlProject } from '../ml-project.js';
-
 import { createReporter } from '../progress.js';
-
 import { localFiles } from '../local/state.js';
-
 import { batchScore } from './local-batch-inference.js';
-
 import { deployLocally } from './local-deployment.js';
-
 import { testLocalDeployment } from './local-deployment-test.js';
-
 import { ensureLocalMlflowServer } from './local-mlflow-server.js';
-
 import { trainLocally } from './local-training.js';
-
 
 const SAMPLE_INPUT = 'sample-input.csv';
 

@@ -1,22 +1,13 @@
 import { existsSync, mkdirSync } from 'node:fs';
-
 import { basename, dirname, extname, join, resolve } from 'node:path';
-
 import { printJson } from '../command.js';
 import { UsageError } from '../../core/errors.js';
-
 import { MlflowClient, parseModelSpec, resolveModelVersion } from '../effects/mlflow.js';
-
 import { loadMlProject } from '../ml-project.js';
-
 import { createReporter, type Reporter } from '../progress.js';
-
 import { pythonEnv, pythonTool } from '../local/python-tools.js';
-
 import { runStreaming } from '../local/run-process.js';
-
 import { requireLocalServer } from '../local/state.js';
-
 
 export interface LocalBatchInferenceArgs {
   project: string;

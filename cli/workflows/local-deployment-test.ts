@@ -1,14 +1,9 @@
 import { printJson } from '../command.js';
 import { ExternalError, UsageError } from '../../core/errors.js';
-
 import { downloadModel } from '../effects/model-artifacts.js';
-
 import { loadMlProject } from '../ml-project.js';
-
 import { createReporter, type Reporter } from '../progress.js';
-
 import { localFiles, readState, requireLocalServer, type LocalDeploymentState } from '../local/state.js';
-
 
 /** Sends the served model's saved input example to /invocations and returns its predictions. */
 export async function testLocalDeployment(name: string, reporter: Reporter): Promise<{ modelUri: string; predictions: unknown }> {

@@ -1,18 +1,11 @@
 import { join } from 'node:path';
-
 import { printJson } from '../command.js';
 import { MlflowClient, parseModelSpec, resolveModelVersion } from '../effects/mlflow.js';
-
 import { loadMlProject } from '../ml-project.js';
-
 import { createReporter, type Reporter } from '../progress.js';
-
 import { pythonEnv, pythonTool } from '../local/python-tools.js';
-
 import { freePort, startDetached, stopProcessGroup, waitForHttp } from '../local/processes.js';
-
 import { localFiles, readState, removeState, requireLocalServer, writeState, type LocalDeploymentState } from '../local/state.js';
-
 
 /**
  * Serves one version with MLflow's scoring server; a running older version keeps serving until the

@@ -1,14 +1,9 @@
 import { printJson } from '../command.js';
 import { UsageError } from '../../core/errors.js';
-
 import { createReporter, type Reporter } from '../progress.js';
-
 import { startLocalMlflowServer } from '../local/mlflow-server.js';
-
 import { stopProcessGroup } from '../local/processes.js';
-
 import { localFiles, readState, removeState, writeState, type LocalServerState } from '../local/state.js';
-
 
 const DEFAULT_PORT = 5000;
 

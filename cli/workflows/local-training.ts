@@ -1,18 +1,11 @@
 import { printJson } from '../command.js';
 import { ExternalError } from '../../core/errors.js';
-
 import { MlflowClient, findVersionRegisteredByRun, uniqueRunName } from '../effects/mlflow.js';
-
 import { loadMlProject } from '../ml-project.js';
-
 import { createReporter, type Reporter } from '../progress.js';
-
 import { pythonEnv, pythonTool } from '../local/python-tools.js';
-
 import { runStreaming } from '../local/run-process.js';
-
 import { requireLocalServer } from '../local/state.js';
-
 
 export interface TrainingResult {
   readonly model: string;

@@ -1,19 +1,12 @@
 import { printJson } from '../command.js';
 import { PLACEHOLDER_MODEL_VERSION } from '../../core/deployment/names.js';
 import { buildDeploymentStack } from '../builders/deployment.js';
-
 import { buildMlflowServerStack } from '../builders/mlflow-server.js';
-
 import { buildTrainingStack } from '../builders/training.js';
-
 import { listMlProjects, loadMlProject } from '../ml-project.js';
-
 import { createReporter } from '../progress.js';
-
 import { loadSettings, readEnvironment } from '../settings/load.js';
-
 import { synthesize } from '../synth.js';
-
 
 export interface SynthArgs {
   model?: string;

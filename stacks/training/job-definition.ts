@@ -37,9 +37,6 @@ export interface TrainingJobDefinitionProps {
   readonly assignPublicIp?: boolean;
 }
 
-/** The only variables a training container gets: where to log, and under which experiment. */
-export const TRAINING_ENVIRONMENT_VARIABLES = ['MLFLOW_TRACKING_URI', 'MLFLOW_EXPERIMENT_NAME'] as const;
-
 /** The Batch job definition of a project's training: resources, roles, logs, retries, timeout. */
 export class TrainingJobDefinition extends Construct {
   /** The ARN with its revision (`…:job-definition/<name>:<revision>`). */

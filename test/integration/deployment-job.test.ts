@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudWatchClient, DescribeAlarmsCommand, GetDashboardCommand, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
 import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { DescribeEndpointCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { DescribeRepositoriesCommand, ECRClient } from '@aws-sdk/client-ecr';
+import { DescribeEndpointCommand, ListEndpointsCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { execa } from 'execa';
 import { MlflowClient } from '../../cli/effects/mlflow.js';
 import { repoRoot } from '../../cli/paths.js';
@@ -58,19 +59,20 @@ elif command == 'leftovers':
  * endpoint goes into a VPC created in the emulator and named in the settings, as a team with its own
  * MLflow server would name its VPC, and the deployment keeps its data in a bucket of its own.
  *
- * Every run passes `--image-build skip`: there is no Docker engine here and moto cannot store image
+ * Every run leaves AWS_REGION unset (the CLI's clients take TF_VAR_region), and one sets it to another
+ * region to show that no call follows it. Every run passes `--image-build skip`: there is no Docker engine here and moto cannot store image
  * layers, so the serving image is generated and tagged but not built or pushed (moto's SageMaker does
  * not pull images, so the endpoint still reaches InService). moto also lacks UpdateEndpoint, so a
  * rollout to version 2 is proven by its plan (`--plan-only`): the endpoint updated in place.
  * Where moto keeps less than AWS (an endpoint's DeploymentConfig, a model's network isolation,
  * bucket tags) or cannot evaluate a TLS-only bucket policy, the CLI writes an emulator override
- * (EMULATOR_GAPS in cli/commands/deployment-job.ts); the Terraform JSON itself is the one AWS gets.
+ * (EMULATOR_GAPS in cli/effects/terraform.ts); the Terraform JSON itself is the one AWS gets.
  */
 describe('deployment-job against moto and a real MLflow server', () => {
   let moto: TestMoto;
   let mlflow: TestMlflowServer;
   let bridge: Awaited<ReturnType<typeof startCloudWatchBridge>>;
-  let env: Record<string, string>;
+  let env: Record<string, string | undefined>;
   let tools: Record<string, string>;
   const workDir = mkdtempSync(join(tmpdir(), 'mlops-deployment-it-'));
   const aws = () => ({ endpoint: moto.endpoint, region: TEST_REGION, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
@@ -123,6 +125,9 @@ describe('deployment-job against moto and a real MLflow server', () => {
       MLOPS_OUTDIR: join(workDir, 'cdktf.out'),
       MLOPS_POLL_SECONDS: '1',
       MLFLOW_TRACKING_URI: '',
+      // The CLI takes its region from TF_VAR_region alone: no SDK region is set (see the region test below).
+      AWS_REGION: undefined,
+      AWS_DEFAULT_REGION: undefined,
     };
   }, 300_000);
 
@@ -190,6 +195,19 @@ describe('deployment-job against moto and a real MLflow server', () => {
     expect(result.exitCode).toBe(0);
     expect(JSON.parse(result.stdout).plan).toMatchObject({ add: 0, change: 0, destroy: 0 });
     expect(result.stderr).toContain('No changes');
+  }, 900_000);
+
+  it('with AWS_REGION naming another region, every call still lands in TF_VAR_region', async () => {
+    const other = 'us-west-2';
+    const elsewhere = await runCli(['deployment-job', '--project', PROJECT, '--image-build', 'skip', '--json', '--model', '1'], { ...env, AWS_REGION: other, AWS_DEFAULT_REGION: other });
+    expect(elsewhere.exitCode).toBe(0);
+    // ECR (DescribeRepositories, DescribeImages), SageMaker (DescribeEndpoint, InvokeEndpoint) and
+    // CloudWatch (PutMetricData) all found and wrote the eu-west-1 resources: nothing exists in the other region.
+    expect(JSON.parse(elsewhere.stdout)).toMatchObject({ endpoint: ENDPOINT, plan: { add: 0, change: 0, destroy: 0 } });
+    const inOther = { ...aws(), region: other };
+    expect((await new SageMakerClient(inOther).send(new ListEndpointsCommand({}))).Endpoints).toEqual([]);
+    expect((await new ECRClient(inOther).send(new DescribeRepositoriesCommand({}))).repositories).toEqual([]);
+    expect((await new CloudWatchClient(inOther).send(new ListMetricsCommand({ Namespace: NAMESPACE }))).Metrics).toEqual([]);
   }, 900_000);
 
   it('plans version 2 as an in-place update of the endpoint with a new model and configuration', async () => {
