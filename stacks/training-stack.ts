@@ -20,7 +20,7 @@ import { TrainingNetwork } from './training/training-network.js';
 export interface TrainingStackProps extends StackConfig {
   /** The ML project (a folder of ml-projects/) this stack trains. */
   readonly mlProject: string;
-  /** Fargate or EC2 GPU, from the project's resource requirements (cli/training/placement.ts). */
+  /** Fargate or EC2 GPU, from the project's resource requirements (core/training/placement.ts). */
   readonly placement: BatchPlacement;
   /** The image tag the job definition runs: the content hash of the project and its Dockerfile. */
   readonly imageTag: string;

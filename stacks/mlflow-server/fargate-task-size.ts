@@ -2,7 +2,7 @@ import { FARGATE_PAIRS, FARGATE_VCPUS } from '../../core/training/placement.js';
 
 /**
  * The CPU/memory pairs Fargate accepts for an ECS task, in CPU units (1024 = 1 vCPU) as task
- * definitions take them, from the one table of Fargate pairs (cli/training/placement.ts). Any other
+ * definitions take them, from the one table of Fargate pairs (core/training/placement.ts). Any other
  * pair fails at RegisterTaskDefinition, halfway through an apply; checked at synth.
  */
 export const FARGATE_CPU_UNITS: readonly number[] = FARGATE_VCPUS.map((vcpus) => vcpus * 1024);
