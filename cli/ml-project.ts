@@ -53,6 +53,7 @@ function readRequirementsFile(path: string): RequirementsFile {
  * MLproject file and main entry point, the name as part of AWS names, and resource-requirements.json.
  */
 export function loadMlProject(name: string, root: string = paths.mlProjects()): MlProject {
+  if (name.trim() === '') throw new UsageError(`project= (--project) is required: one of ${listMlProjects(root).join(', ') || `none (no folder in ${root})`}`);
   const nameViolations = namePartViolations(name, MAX_ML_PROJECT_NAME_LENGTH);
   if (nameViolations.length > 0) {
     throw new UsageError(violationsMessage(`ML project name "${name}" cannot be used in AWS resource names (${NAME_PART_RULE})`, nameViolations));

@@ -22,6 +22,7 @@ export type ModelSpec = { kind: 'number'; version: string } | { kind: 'latest' }
 
 export function parseModelSpec(text: string): ModelSpec {
   const value = text.trim();
+  if (value === '') throw new UsageError('model= (--model) is required: a version number (3), "latest", or an alias (@champion)');
   if (/^[1-9]\d*$/.test(value)) return { kind: 'number', version: value };
   if (value === 'latest') return { kind: 'latest' };
   if (/^@[A-Za-z_][A-Za-z0-9_-]*$/.test(value)) return { kind: 'alias', alias: value.slice(1) };

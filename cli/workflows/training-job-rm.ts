@@ -14,6 +14,7 @@ import { createStepEffects } from './step-effects.js';
  * gone or broken and its stack can still be removed; nothing of other projects is touched.
  */
 export async function runTrainingJobRm({ project: name, json, yes }: { project: string; json: boolean; yes: boolean }): Promise<void> {
+  if (name.trim() === '') throw new UsageError('project= (--project) is required: the ML project whose training infrastructure to remove');
   const violations = namePartViolations(name, MAX_ML_PROJECT_NAME_LENGTH);
   if (violations.length > 0) throw new UsageError(violationsMessage(`ML project name "${name}" cannot be used in AWS resource names`, violations));
   const reporter = createReporter();

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listMlProjects, loadMlProject } from '../../cli/ml-project.js';
+import { parseModelSpec } from '../../cli/effects/mlflow.js';
 import { VALID_MLPROJECT } from '../harness/mlproject-fixture.js';
 import { usageErrorMessage } from '../harness/usage-error.js';
 
@@ -68,5 +69,18 @@ describe('loadMlProject', () => {
     const message = usageErrorMessage(() => loadMlProject('p', root));
     expect(message).toContain(join(root, 'p', 'resource-requirements.json'));
     expect(message).toContain('unknown type "TPU"; allowed: VCPU, MEMORY, GPU');
+  });
+});
+
+describe('a missing argument', () => {
+  it('names project= and the projects there are', () => {
+    const root = mkdtempSync(join(tmpdir(), 'mlops-projects-'));
+    mkdirSync(join(root, 'churn'));
+    mkdirSync(join(root, 'wine'));
+    expect(usageErrorMessage(() => loadMlProject('', root))).toBe('project= (--project) is required: one of churn, wine');
+  });
+
+  it('names model= and the forms a version takes', () => {
+    expect(usageErrorMessage(() => parseModelSpec(''))).toBe('model= (--model) is required: a version number (3), "latest", or an alias (@champion)');
   });
 });
