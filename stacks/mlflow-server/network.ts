@@ -1,7 +1,6 @@
 import { Construct } from 'constructs';
 import { Fn } from 'cdktf';
 import { DataAwsAvailabilityZones } from '@cdktf/provider-aws/lib/data-aws-availability-zones/index.js';
-import { DefaultSecurityGroup } from '@cdktf/provider-aws/lib/default-security-group/index.js';
 import { Eip } from '@cdktf/provider-aws/lib/eip/index.js';
 import { InternetGateway } from '@cdktf/provider-aws/lib/internet-gateway/index.js';
 import { NatGateway } from '@cdktf/provider-aws/lib/nat-gateway/index.js';
@@ -31,8 +30,9 @@ export interface MlflowNetworkProps {
 /**
  * A VPC over `availabilityZones` AZs with three tiers of subnets: public (NAT gateways only),
  * private (MLflow tasks, training jobs, endpoints; egress through NAT) and isolated (the database; no
- * route out at all). An S3 gateway endpoint keeps artifact traffic off the NAT gateways, and the
- * default security group is emptied so nothing attached to it by mistake gets any traffic.
+ * route out at all). An S3 gateway endpoint keeps artifact traffic off the NAT gateways. Every
+ * resource names its own security group; the VPC's default group is left unmanaged, because adopting
+ * it means tagging a group this stack did not create, which the GitHub Actions role may not do.
  */
 export class MlflowNetwork extends Construct {
   readonly vpcId: string;
@@ -66,10 +66,6 @@ export class MlflowNetwork extends Construct {
       tags: { Name: tag('vpc') },
     });
     this.vpcId = vpc.id;
-    new DefaultSecurityGroup(this, 'default-security-group', {
-      vpcId: vpc.id,
-      tags: { Name: tag('default-unused') },
-    });
     const gateway = new InternetGateway(this, 'internet-gateway', { vpcId: vpc.id, tags: { Name: tag('igw') } });
 
     const publicTable = new RouteTable(this, 'public-routes', { vpcId: vpc.id, tags: { Name: tag('public') } });

@@ -21,9 +21,12 @@ describe('readEnvironment', () => {
 
   it.each([
     ['TF_VAR_region', 'europe', 'is not an AWS region name'],
-    ['TF_VAR_project', 'Acme_ML', 'lower-case letters, digits and single hyphens'],
-    ['TF_VAR_project', 'a-very-long-project-name', 'at most 16 characters'],
-    ['TF_VAR_env_name', 'dev-', 'not ending with a hyphen'],
+    ['TF_VAR_project', 'Acme_ML', 'lower-case letters and digits, starting with a letter'],
+    ['TF_VAR_project', 'averylongprojectname', 'at most 16 characters'],
+    ['TF_VAR_env_name', 'dev-', 'lower-case letters and digits, starting with a letter'],
+    // A hyphen would let `<project>-<env>-*` in IAM policies match another pair: acme/dev-eu, acme-dev/x.
+    ['TF_VAR_project', 'acme-dev', 'no hyphen: the hyphen separates <project>-<env>-<resource>'],
+    ['TF_VAR_env_name', 'dev-eu', 'no hyphen: the hyphen separates <project>-<env>-<resource>'],
     ['TF_VAR_state_bucket_name', 'UPPER', 'not a valid S3 bucket name'],
   ])('refuses %s=%s and says what is allowed', (variable, value, expected) => {
     const message = usageErrorMessage(() => readEnvironment({ ...validEnv, [variable]: value }));
