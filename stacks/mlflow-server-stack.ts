@@ -9,6 +9,7 @@ import { vpnPkiObjectKeys } from './mlflow-server/vpn-server-certificate.js';
 import { MlflowDatabase } from './mlflow-server/database.js';
 import { InternalLoadBalancer } from './mlflow-server/internal-load-balancer.js';
 import { MlflowNetwork } from './mlflow-server/network.js';
+import { VpcFlowLogs } from './mlflow-server/flow-logs.js';
 import { MlflowService } from './mlflow-server/mlflow-service.js';
 import { ImageRepository } from './common/image-repository.js';
 import { SharedParameters } from './mlflow-server/shared-parameters.js';
@@ -47,6 +48,7 @@ export class MlflowServerStack extends MlopsStack {
       availabilityZones: settings.availability_zones,
       natGatewayPerAz: settings.nat_gateway_per_az,
     });
+    new VpcFlowLogs(this, 'flow-logs', { namer, vpcId: this.network.vpcId, logRetentionDays: settings.log_retention_days });
     const account = new DataAwsCallerIdentity(this, 'account');
     this.artifactBucket = new ArtifactBucket(this, 'artifact-bucket', {
       namer,

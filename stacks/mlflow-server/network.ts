@@ -57,6 +57,7 @@ export class MlflowNetwork extends Construct {
     this.resolverAddress = vpcResolverAddress(cidr);
     this.layout = subnetLayout(cidr, azCount);
     const zones = new DataAwsAvailabilityZones(this, 'zones', { state: 'available' });
+    // Read once: a zone AWS adds or drops later shifts this list, and must not move (replace) a subnet.
     const zone = (index: number) => Fn.element(zones.names, index);
 
     const vpc = new Vpc(this, 'vpc', {
@@ -75,6 +76,7 @@ export class MlflowNetwork extends Construct {
         vpcId: vpc.id,
         cidrBlock: block,
         availabilityZone: zone(index),
+        lifecycle: { ignoreChanges: ['availability_zone'] },
         mapPublicIpOnLaunch: false,
         tags: { Name: tag('public', String(index + 1)), tier: 'public' },
       });
@@ -98,6 +100,7 @@ export class MlflowNetwork extends Construct {
         vpcId: vpc.id,
         cidrBlock: block,
         availabilityZone: zone(index),
+        lifecycle: { ignoreChanges: ['availability_zone'] },
         tags: { Name: tag('private', String(index + 1)), tier: 'private' },
       });
       const table = new RouteTable(this, `private-routes-${index}`, {
@@ -120,6 +123,7 @@ export class MlflowNetwork extends Construct {
         vpcId: vpc.id,
         cidrBlock: block,
         availabilityZone: zone(index),
+        lifecycle: { ignoreChanges: ['availability_zone'] },
         tags: { Name: tag('isolated', String(index + 1)), tier: 'isolated' },
       });
       new RouteTableAssociation(this, `isolated-subnet-${index}-routes`, { subnetId: subnet.id, routeTableId: isolatedTable.id });

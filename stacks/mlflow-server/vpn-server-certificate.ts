@@ -53,6 +53,8 @@ export class VpnServerCertificate extends Construct {
       privateKey: field('private_key'),
       certificateChain: field('certificate_chain'),
       tags: { Name: props.name },
+      // The Client VPN endpoint always needs a certificate: a rotated one is imported before the old one goes.
+      lifecycle: { createBeforeDestroy: true },
     });
     this.certificateArn = certificate.arn;
   }

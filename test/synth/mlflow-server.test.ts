@@ -95,6 +95,26 @@ describe('MlflowServerStack (defaults: postgres, VPN on)', () => {
       expect(endpoint.route_table_ids).toContain(`\${${isolatedTable}.id}`);
     });
 
+    it('logs every accepted and rejected flow of the VPC to its own log group, through a role that may write only that group', () => {
+      const flowLog = only(config, 'aws_flow_log');
+      const groupAddress = addressOf(config, 'aws_cloudwatch_log_group', (group) => group.name === '/mlops/acme-ml-dev-vpc-flow-logs');
+      expect(flowLog).toMatchObject({ traffic_type: 'ALL', log_destination_type: 'cloud-watch-logs', log_destination: `\${${groupAddress}.arn}` });
+      expect(flowLog.vpc_id).toMatch(/^\$\{aws_vpc\..+\.id\}$/);
+      expect(byName(config, 'aws_cloudwatch_log_group', '/mlops/acme-ml-dev-vpc-flow-logs').retention_in_days).toBe(30);
+      const role = byName(config, 'aws_iam_role', 'acme-ml-dev-vpc-flow-logs');
+      expect(JSON.parse(role.assume_role_policy).Statement[0].Principal).toEqual({ Service: 'vpc-flow-logs.amazonaws.com' });
+      const policy = JSON.parse(resources(config, 'aws_iam_role_policy').find((p) => p.name === 'vpc-flow-logs')!.policy);
+      expect(policy.Statement).toEqual([
+        { Sid: 'WriteFlowLogGroup', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'], Resource: [`\${${groupAddress}.arn}`, `\${${groupAddress}.arn}:*`] },
+      ]);
+    });
+
+    it('keeps every subnet in the zone it was made in, even when the list of zones changes later', () => {
+      const subnets = resources(config, 'aws_subnet');
+      expect(subnets).toHaveLength(6);
+      for (const subnet of subnets) expect(subnet.lifecycle).toEqual({ ignore_changes: ['availability_zone'] });
+    });
+
     it("leaves the VPC's default security group unmanaged: adopting it means tagging a group the role did not create", () => {
       // The GitHub Actions role may tag only what it creates (policies/github-actions-role.json); nothing is placed in the default group.
       expect(resources(config, 'aws_default_security_group')).toEqual([]);
@@ -287,6 +307,7 @@ describe('MlflowServerStack (defaults: postgres, VPN on)', () => {
       const object = only(config.data ? { resource: config.data } : {}, 'aws_s3_object');
       expect(object).toMatchObject({ bucket: 'acme-tf-state', key: 'acme-ml/dev/mlflow-server/vpn/server.json' });
       const certificate = only(config, 'aws_acm_certificate');
+      expect(certificate.lifecycle).toEqual({ create_before_destroy: true });
       expect(certificate.private_key).toMatch(/^\$\{jsondecode\(data\.aws_s3_object\.[^)]+\.body\)\.private_key\}$/);
       expect(certificate.certificate_chain).toMatch(/\.body\)\.certificate_chain\}$/);
       const endpoint = only(config, 'aws_ec2_client_vpn_endpoint');

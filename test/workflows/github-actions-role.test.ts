@@ -48,7 +48,10 @@ const UNSCOPED: Record<string, { actions: string[]; why: string }> = {
     actions: ['ecr:GetAuthorizationToken', 'ecs:DeregisterTaskDefinition', 'cloudwatch:PutMetricData'],
     why: 'these actions support no resource-level permissions (docker login, task definition revisions, model metrics)',
   },
-  BatchStopJobs: { actions: ['batch:TerminateJob', 'batch:CancelJob'], why: 'Batch job ARNs carry a random id, not the job definition name' },
+  BatchJobs: {
+    actions: ['batch:SubmitJob', 'batch:TerminateJob', 'batch:CancelJob'],
+    why: 'Batch job ARNs carry a random id, not the job definition name; SubmitJob is also authorised on the job queue and definition, which the Batch statement limits to the environment',
+  },
   Ec2TagOnCreate: {
     actions: ['ec2:CreateTags'],
     why: 'tags only what the same request creates (ec2:CreateAction), and CreateWithOwnTags lets that happen only with the project/environment tags',
@@ -183,7 +186,7 @@ describe('policies/github-actions-role.json', () => {
     const passRole = template.Statement.filter((s) => list(s.Action).includes('iam:PassRole'));
     expect(passRole).toHaveLength(1);
     expect(passRole[0].Resource).toBe('arn:aws:iam::${account_id}:role/${project}-${env}-*');
-    expect(passRole[0].Condition?.StringEquals?.['iam:PassedToService']).toEqual(['ecs-tasks.amazonaws.com', 'batch.amazonaws.com', 'ec2.amazonaws.com', 'sagemaker.amazonaws.com']);
+    expect(passRole[0].Condition?.StringEquals?.['iam:PassedToService']).toEqual(['ecs-tasks.amazonaws.com', 'batch.amazonaws.com', 'ec2.amazonaws.com', 'sagemaker.amazonaws.com', 'vpc-flow-logs.amazonaws.com']);
   });
 
   test('gives no role more than the boundary, and tags only what it creates or what already carries its tags (finding 1)', () => {
@@ -312,7 +315,7 @@ describe('policies/stack-roles-boundary.json, the permissions boundary of every 
  * in this table fails the coverage test below: add it here and make sure the role's policy allows it.
  */
 const SERVICE_OF_TYPE: [RegExp, string][] = [
-  [/^aws_(vpc|vpc_.+|subnet|subnets|route|route_table.*|main_route_table_association|internet_gateway|nat_gateway|eip|security_group|security_group_rule|default_security_group|default_route_table|default_network_acl|network_acl.*|ec2_client_vpn_.+|launch_template|availability_zones)$/, 'ec2'],
+  [/^aws_(vpc|vpc_.+|subnet|subnets|route|route_table.*|main_route_table_association|internet_gateway|nat_gateway|eip|security_group|security_group_rule|default_security_group|default_route_table|default_network_acl|network_acl.*|ec2_client_vpn_.+|launch_template|availability_zones|flow_log)$/, 'ec2'],
   [/^aws_s3_/, 's3'],
   [/^aws_iam_(role|role_policy|role_policy_attachment|instance_profile|service_linked_role|policy)$/, 'iam'],
   [/^aws_ecr_/, 'ecr'],
