@@ -67,7 +67,7 @@ describe('parseSettings', () => {
 
   it('checks default resource requirements like a project file', () => {
     const message = usageErrorMessage(() => parseSettings('{"default_resource_requirements": [{"type": "VCPU", "value": "x"}]}', 'settings.json'));
-    expect(message).toContain('value "x" is not a number');
+    expect(message).toContain('value "x" is not a plain decimal number');
     expect(message).toContain('must set MEMORY');
   });
 
