@@ -5,7 +5,7 @@ import { MlopsStack } from './common/mlops-stack.js';
 import { sharedParameterNames, stateKeys, type StackConfig } from './common/config.js';
 import { ArtifactBucket } from './mlflow-server/artifact-bucket.js';
 import { ClientVpn } from './mlflow-server/client-vpn.js';
-import { vpnPkiObjectKeys } from './mlflow-server/vpn-server-certificate.js';
+import { vpnServerCertificateParameterName } from './mlflow-server/vpn-server-certificate.js';
 import { MlflowDatabase } from './mlflow-server/database.js';
 import { InternalLoadBalancer } from './mlflow-server/internal-load-balancer.js';
 import { MlflowNetwork } from './mlflow-server/network.js';
@@ -112,7 +112,7 @@ export class MlflowServerStack extends MlopsStack {
         subnetIds: this.network.privateSubnetIds,
         associatedSubnets: vpnSettings.associated_subnets,
         dnsServers: [this.network.resolverAddress],
-        serverCertificateObject: { bucket: environment.stateBucket, key: vpnPkiObjectKeys(environment).server },
+        serverCertificateParameter: vpnServerCertificateParameterName(environment),
         sessionTimeoutHours: vpnSettings.session_timeout_hours,
         logRetentionDays: settings.log_retention_days,
       });

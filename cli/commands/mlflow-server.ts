@@ -25,12 +25,15 @@ import { stateKeys } from '../../stacks/common/config.js';
 import type { MlflowServerStack } from '../../stacks/mlflow-server-stack.js';
 import { pkiCommonNames, createS3ObjectStore, ensureVpnPki, readVpnPki, removeVpnPki, type ObjectStore } from '../vpn/pki.js';
 import { renderOvpnConfig, stateOutputs } from '../vpn/ovpn.js';
+import { createAcmVpnServerCertificates, importVpnServerCertificate, removeVpnServerCertificate, type VpnServerCertificates } from '../vpn/acm.js';
 
 /** The effects the MLflow server commands use, injectable so tests can swap them. */
 export interface MlflowServerEffects {
   readonly runner: TerraformRunner;
   /** Objects in the state bucket: the stack's state (read-only) and the VPN certificates. */
   readonly stateStore: ObjectStore;
+  /** The VPN server certificate in ACM, and the SSM parameter that hands its ARN to the stack. */
+  readonly vpnCertificates: VpnServerCertificates;
   readonly registry: ImageRegistry;
   readonly docker: DockerClient;
   /** The URI of an existing ECR repository. */
@@ -47,6 +50,7 @@ export async function createMlflowServerEffects(environment: Environment, report
   return {
     runner,
     stateStore: createS3ObjectStore(environment.stateBucket, s3),
+    vpnCertificates: createAcmVpnServerCertificates(),
     registry: createEcrRegistry(ecr),
     docker: createDockerClient(),
     repositoryUri: (name) => repositoryUri(name, ecr),
@@ -115,13 +119,14 @@ export async function deployMlflowServer(
   const server = config.settings.mlflow_server;
   let issued: string[] = [];
   if (server.vpn.enabled) {
-    const { plan } = await ensureVpnPki({
+    const { plan, pki } = await ensureVpnPki({
       store: effects.stateStore,
       environment: config.environment,
       clients: server.vpn.clients,
       rotate: options.rotateVpnCertificates,
       reporter,
     });
+    await importVpnServerCertificate({ certificates: effects.vpnCertificates, environment: config.environment, pki, reporter });
     issued = [...(plan.issueCa ? ['ca'] : []), ...(plan.issueCa || plan.issueServer ? ['server'] : []), ...plan.issueClients];
   } else if (options.rotateVpnCertificates) {
     throw new UsageError(`--rotate-vpn-certificates: the VPN is off (mlflow_server.vpn.enabled is false in ${paths.settingsFile()})`);
@@ -194,6 +199,7 @@ export async function removeMlflowServer(
   if (blockers.length > 0) throw new UsageError(`The MLflow server cannot be removed yet (nothing was removed):\n${blockers.map((b) => `  - ${b}`).join('\n')}`);
   const { dir } = synthesizeServer(config, mlflowServerImageTag(config.settings));
   const plan = await destroyStack(dir, effects.runner, effects.reporter, { yes: options.yes, what: 'the MLflow server stack', confirm: options.confirm });
+  if (await removeVpnServerCertificate({ certificates: effects.vpnCertificates, environment: config.environment })) effects.reporter.info('Removed the VPN server certificate from ACM.');
   const vpnObjectsRemoved = await removeVpnPki(effects.stateStore, config.environment);
   if (vpnObjectsRemoved > 0) effects.reporter.info(`Removed ${vpnObjectsRemoved} VPN certificate objects from the state bucket.`);
   return { plan, vpnObjectsRemoved };

@@ -303,15 +303,15 @@ describe('MlflowServerStack (defaults: postgres, VPN on)', () => {
   });
 
   describe('Client VPN', () => {
-    it('uses mutual TLS with the server certificate the CLI keeps in the state bucket', () => {
-      const object = only(config.data ? { resource: config.data } : {}, 'aws_s3_object');
-      expect(object).toMatchObject({ bucket: 'acme-tf-state', key: 'acme-ml/dev/mlflow-server/vpn/server.json' });
-      const certificate = only(config, 'aws_acm_certificate');
-      expect(certificate.lifecycle).toEqual({ create_before_destroy: true });
-      expect(certificate.private_key).toMatch(/^\$\{jsondecode\(data\.aws_s3_object\.[^)]+\.body\)\.private_key\}$/);
-      expect(certificate.certificate_chain).toMatch(/\.body\)\.certificate_chain\}$/);
+    it('uses mutual TLS with the server certificate the CLI imported into ACM, known only by the ARN it published in SSM', () => {
+      const parameters = Object.entries(config.data?.aws_ssm_parameter ?? {}) as [string, Block][];
+      expect(parameters.map(([, parameter]) => parameter.name)).toEqual(['/acme-ml/dev/mlflow-server/vpn/server-certificate-arn']);
+      // The key stays out of the configuration, and so out of the state (finding 3 of issue 10).
+      expect(resources(config, 'aws_acm_certificate')).toEqual([]);
+      expect(config.data?.aws_s3_object).toBeUndefined();
+      expect(JSON.stringify(config)).not.toMatch(/private_key|PRIVATE KEY/);
       const endpoint = only(config, 'aws_ec2_client_vpn_endpoint');
-      const certificateArn = `\${${addressOf(config, 'aws_acm_certificate', () => true)}.arn}`;
+      const certificateArn = `\${data.aws_ssm_parameter.${parameters[0][0]}.value}`;
       expect(endpoint).toMatchObject({
         server_certificate_arn: certificateArn,
         client_cidr_block: '10.100.0.0/22',
@@ -369,12 +369,12 @@ describe('MlflowServerStack (defaults: postgres, VPN on)', () => {
 });
 
 describe('MlflowServerStack settings', () => {
-  it('switches the VPN off entirely: no endpoint, certificate or S3 read, no VPN range on the load balancer', () => {
+  it('switches the VPN off entirely: no endpoint, certificate or certificate parameter, no VPN range on the load balancer', () => {
     const config = synth({ vpn: { enabled: false } });
     for (const type of ['aws_ec2_client_vpn_endpoint', 'aws_acm_certificate', 'aws_ec2_client_vpn_authorization_rule', 'aws_ec2_client_vpn_network_association']) {
       expect(resources(config, type)).toEqual([]);
     }
-    expect(config.data?.aws_s3_object).toBeUndefined();
+    expect(config.data?.aws_ssm_parameter).toBeUndefined();
     expect(config.output.vpn_dns_name).toBeUndefined();
     expect(byName(config, 'aws_security_group', 'acme-ml-dev-mlflow-alb').ingress.flatMap((rule: Block) => rule.cidr_blocks)).toEqual(['10.0.0.0/16']);
   });
