@@ -272,6 +272,19 @@ describe('policies/stack-roles-boundary.json, the permissions boundary of every 
     expect(JSON.stringify(renderPolicy(boundaryText, longest)).length).toBeLessThan(6_144);
   });
 
+  test("lets no role set or remove the tags the workflows' role trusts, nor change a security group of another project or environment", () => {
+    // Else a role policy the workflows write (within the boundary) could tag, then open, another environment's groups.
+    const denies = boundary.Statement.filter((s) => s.Effect === 'Deny');
+    const tagDeny = denies.find((s) => matchesAction(s, 'ec2:CreateTags') && matchesAction(s, 'ec2:DeleteTags'));
+    expect(tagDeny).toMatchObject({ Resource: '*', Condition: { 'ForAnyValue:StringEquals': { 'aws:TagKeys': ['project', 'environment'] } } });
+    const groupRules = ['ec2:AuthorizeSecurityGroupIngress', 'ec2:AuthorizeSecurityGroupEgress', 'ec2:RevokeSecurityGroupIngress', 'ec2:ModifySecurityGroupRules', 'ec2:DeleteSecurityGroup'];
+    for (const [key, value] of [['aws:ResourceTag/project', 'acme'], ['aws:ResourceTag/environment', 'dev']]) {
+      const deny = denies.find((s) => s.Condition?.StringNotEquals?.[key] === value);
+      expect(deny?.Resource).toBe('arn:aws:ec2:eu-west-1:123456789012:security-group/*');
+      expect(groupRules.filter((action) => !matchesAction(deny!, action))).toEqual([]);
+    }
+  });
+
   test.each([
     ['iam:PutRolePolicy', role('acme-dev-training-job')],
     ['iam:CreateRole', role('acme-dev-anything')],
