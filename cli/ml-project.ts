@@ -38,7 +38,14 @@ function readMlprojectFile(name: string, file: string): MlProject['environment']
   return environment ?? 'python_env';
 }
 
+/** A few entries take a few hundred bytes; anything near this is not a requirements file. */
+const MAX_REQUIREMENTS_FILE_BYTES = 64 * 1024;
+
 function readRequirementsFile(path: string): RequirementsFile {
+  const size = statSync(path).size;
+  if (size > MAX_REQUIREMENTS_FILE_BYTES) {
+    throw new UsageError(`${path} is ${size} bytes; a requirements file may hold at most ${MAX_REQUIREMENTS_FILE_BYTES} (64 KiB): a few entries such as [{"type":"VCPU","value":"2"}]`);
+  }
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));

@@ -1,5 +1,5 @@
 import { UsageError, violationsMessage } from './errors.js';
-import { namePartViolations } from './naming.js';
+import { environmentPartViolations } from './naming.js';
 
 /** Where the AWS steps run, from the same TF_VAR_* variables the Terraform stacks read. */
 export interface Environment {
@@ -12,7 +12,7 @@ export interface Environment {
 const ENVIRONMENT_VARIABLES = {
   TF_VAR_state_bucket_name: 'the S3 bucket that holds every stack\'s Terraform state',
   TF_VAR_region: 'the AWS region, e.g. eu-west-1',
-  TF_VAR_project: 'the project name that prefixes every resource, e.g. acme-ml',
+  TF_VAR_project: 'the project name that prefixes every resource, e.g. acme',
   TF_VAR_env_name: 'the environment name, e.g. dev, staging or prod',
 } as const;
 
@@ -37,10 +37,10 @@ export function parseEnvironment(env: Readonly<Record<string, string | undefined
   }
   if (region && !REGION_PATTERN.test(region)) violations.push(`TF_VAR_region="${region}" is not an AWS region name such as eu-west-1`);
   if (project) {
-    for (const violation of namePartViolations(project, MAX_PROJECT_LENGTH)) violations.push(`TF_VAR_project="${project}" ${violation}`);
+    for (const violation of environmentPartViolations(project, MAX_PROJECT_LENGTH)) violations.push(`TF_VAR_project="${project}" ${violation}`);
   }
   if (envName) {
-    for (const violation of namePartViolations(envName, MAX_ENV_NAME_LENGTH)) violations.push(`TF_VAR_env_name="${envName}" ${violation}`);
+    for (const violation of environmentPartViolations(envName, MAX_ENV_NAME_LENGTH)) violations.push(`TF_VAR_env_name="${envName}" ${violation}`);
   }
   if (violations.length > 0) throw new UsageError(violationsMessage('The AWS environment is not usable', violations));
   return { stateBucket, region, project, envName };

@@ -29,12 +29,30 @@ export const NAME_PART_PATTERN = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 export const NAME_PART_RULE =
   'lower-case letters, digits and single hyphens, starting with a letter and not ending with a hyphen';
 
-/** The violations of one name part (a project, environment or ML project name); empty when valid. */
-export function namePartViolations(value: string, maxLength: number): string[] {
+function partViolations(value: string, maxLength: number, pattern: RegExp, rule: string): string[] {
   const violations: string[] = [];
-  if (!NAME_PART_PATTERN.test(value)) violations.push(`must be ${NAME_PART_RULE}`);
+  if (!pattern.test(value)) violations.push(`must be ${rule}`);
   if (value.length > maxLength) violations.push(`must be at most ${maxLength} characters (is ${value.length})`);
   return violations;
+}
+
+/** The violations of one name part (an ML project name); empty when valid. */
+export function namePartViolations(value: string, maxLength: number): string[] {
+  return partViolations(value, maxLength, NAME_PART_PATTERN, NAME_PART_RULE);
+}
+
+/**
+ * The project and environment parts hold no hyphen: the hyphen separates them, so a policy's
+ * `<project>-<env>-*` can match only that pair (with hyphens, `acme-dev-*` would also match project
+ * `acme` with environment `dev-eu`, and project `acme-dev`).
+ */
+export const ENVIRONMENT_PART_PATTERN = /^[a-z][a-z0-9]*$/;
+export const ENVIRONMENT_PART_RULE =
+  'lower-case letters and digits, starting with a letter, and no hyphen: the hyphen separates <project>-<env>-<resource>';
+
+/** The violations of a project or environment name; empty when valid. */
+export function environmentPartViolations(value: string, maxLength: number): string[] {
+  return partViolations(value, maxLength, ENVIRONMENT_PART_PATTERN, ENVIRONMENT_PART_RULE);
 }
 
 export class NameTooLongError extends UsageError {
@@ -94,4 +112,12 @@ export function sharedParameterNames({ project, envName }: EnvironmentNames) {
     mlflowClientSecurityGroupId: `${prefix}/client-security-group-id`,
     artifactBucket: `${prefix}/artifact-bucket`,
   };
+}
+
+/**
+ * The SSM parameter through which the CLI hands the stack the ARN of the server certificate it
+ * imported into ACM (cli/vpn/acm.ts), beside the parameters the MLflow server stack publishes.
+ */
+export function vpnServerCertificateParameterName(environment: EnvironmentNames): string {
+  return `${sharedParameterNames(environment).prefix}/vpn/server-certificate-arn`;
 }

@@ -70,7 +70,7 @@ go_build_module() {
 
 install_python() {
   if [ -x "$venv/bin/mlflow" ]; then return; fi
-  log "creating Python virtualenv $venv (mlflow, scikit-learn, moto)"
+  log "creating Python virtualenv $venv (mlflow, scikit-learn, moto, checkov, parliament)"
   rm -rf "$venv"
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --upgrade pip

@@ -6,10 +6,11 @@ import { sharedParameterNames, stateKeys } from '../core/naming.js';
 import { type StackConfig } from './common/config.js';
 import { ArtifactBucket } from './mlflow-server/artifact-bucket.js';
 import { ClientVpn } from './mlflow-server/client-vpn.js';
-import { vpnPkiObjectKeys } from './mlflow-server/vpn-server-certificate.js';
+import { vpnServerCertificateParameterName } from '../core/naming.js';
 import { MlflowDatabase } from './mlflow-server/database.js';
 import { InternalLoadBalancer } from './mlflow-server/internal-load-balancer.js';
 import { MlflowNetwork } from './mlflow-server/network.js';
+import { VpcFlowLogs } from './mlflow-server/flow-logs.js';
 import { MlflowService } from './mlflow-server/mlflow-service.js';
 import { ImageRepository } from './common/image-repository.js';
 import { SharedParameters } from './mlflow-server/shared-parameters.js';
@@ -48,6 +49,7 @@ export class MlflowServerStack extends MlopsStack {
       availabilityZones: settings.availability_zones,
       natGatewayPerAz: settings.nat_gateway_per_az,
     });
+    new VpcFlowLogs(this, 'flow-logs', { namer, vpcId: this.network.vpcId, logRetentionDays: settings.log_retention_days });
     const account = new DataAwsCallerIdentity(this, 'account');
     this.artifactBucket = new ArtifactBucket(this, 'artifact-bucket', {
       namer,
@@ -111,7 +113,7 @@ export class MlflowServerStack extends MlopsStack {
         subnetIds: this.network.privateSubnetIds,
         associatedSubnets: vpnSettings.associated_subnets,
         dnsServers: [this.network.resolverAddress],
-        serverCertificateObject: { bucket: environment.stateBucket, key: vpnPkiObjectKeys(environment).server },
+        serverCertificateParameter: vpnServerCertificateParameterName(environment),
         sessionTimeoutHours: vpnSettings.session_timeout_hours,
         logRetentionDays: settings.log_retention_days,
       });

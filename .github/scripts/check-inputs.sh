@@ -3,7 +3,7 @@
 # environment asks for approval), with the rules the CLI applies later. Each input arrives as an
 # environment variable; an input the workflow does not declare is left unset and not checked:
 #   INPUT_ACTION       apply | destroy
-#   INPUT_ENVIRONMENT  GitHub environment, also TF_VAR_env_name: a name part of at most 8 characters
+#   INPUT_ENVIRONMENT  GitHub environment, also TF_VAR_env_name: letters and digits, at most 8 characters
 #   INPUT_PROJECT      an ML project: a folder of ml-projects/ with an MLproject file, at most 20 characters
 #   INPUT_MODEL        with apply: a version number, "latest" or an alias such as @champion
 # Reports every invalid input at once (as GitHub error annotations) and exits 2; prints what will run.
@@ -13,11 +13,13 @@ export LC_ALL=C # [a-z] means ASCII letters only, as in the CLI's rules
 repo_dir=$(cd "$(dirname "$0")/../.." && pwd)
 projects_dir=${MLOPS_PROJECTS_DIR:-$repo_dir/ml-projects}
 
-# The rules of core/naming.ts (NAME_PART_PATTERN), core/environment.ts
+# The rules of core/naming.ts (NAME_PART_PATTERN, ENVIRONMENT_PART_PATTERN), core/environment.ts
 # (MAX_ENV_NAME_LENGTH), core/ml-project.ts (MAX_ML_PROJECT_NAME_LENGTH) and cli/effects/mlflow.ts
 # (parseModelSpec); test/workflows/check-inputs.test.ts keeps them in step.
 name_part='^[a-z][a-z0-9]*(-[a-z0-9]+)*$'
 name_rule='lower-case letters, digits and single hyphens, starting with a letter and not ending with a hyphen'
+env_part='^[a-z][a-z0-9]*$'
+env_rule='lower-case letters and digits, starting with a letter, and no hyphen: the hyphen separates <project>-<env>-<resource>'
 max_env_name_length=8
 max_project_length=20
 model_pattern='^([1-9][0-9]*|latest|@[A-Za-z_][A-Za-z0-9_-]*)$'
@@ -26,8 +28,8 @@ violations=()
 violation() { violations+=("$1"); }
 
 check_name_part() {
-  local input=$1 value=$2 max_length=$3
-  if [[ ! $value =~ $name_part ]]; then violation "$input=\"$value\" must be $name_rule"; fi
+  local input=$1 value=$2 max_length=$3 pattern=${4:-$name_part} rule=${5:-$name_rule}
+  if [[ ! $value =~ $pattern ]]; then violation "$input=\"$value\" must be $rule"; fi
   if (( ${#value} > max_length )); then violation "$input=\"$value\" must be at most $max_length characters (is ${#value})"; fi
 }
 
@@ -53,7 +55,7 @@ if [ -n "${INPUT_ENVIRONMENT+set}" ]; then
   if [ -z "$INPUT_ENVIRONMENT" ]; then
     violation 'environment is empty: choose the GitHub environment to run in (its name is TF_VAR_env_name)'
   else
-    check_name_part environment "$INPUT_ENVIRONMENT" "$max_env_name_length"
+    check_name_part environment "$INPUT_ENVIRONMENT" "$max_env_name_length" "$env_part" "$env_rule"
   fi
 fi
 

@@ -8,6 +8,7 @@ import { createReporter } from '../progress.js';
 import { loadStepConfig } from '../settings/load.js';
 import { destroyStack, type Confirm } from '../stack-lifecycle.js';
 import { stateOutputs } from '../vpn/ovpn.js';
+import { removeVpnServerCertificate } from '../vpn/acm.js';
 import { removeVpnPki, type ObjectStore } from '../vpn/pki.js';
 import { createMlflowServerEffects, synthesizeServer, type MlflowServerEffects } from './mlflow-server.js';
 
@@ -52,6 +53,7 @@ export async function removeMlflowServer(
   if (blockers.length > 0) throw new UsageError(violationsMessage('The MLflow server cannot be removed yet (nothing was removed)', blockers));
   const { dir } = synthesizeServer(config);
   const plan = await destroyStack(dir, effects.terraform, effects.reporter, { yes: options.yes, what: 'the MLflow server stack', confirm: options.confirm });
+  if (await removeVpnServerCertificate({ certificates: effects.vpnCertificates, environment: config.environment })) effects.reporter.info('Removed the VPN server certificate from ACM.');
   const vpnObjectsRemoved = await removeVpnPki(effects.stateStore, config.environment);
   if (vpnObjectsRemoved > 0) effects.reporter.info(`Removed ${vpnObjectsRemoved} VPN certificate objects from the state bucket.`);
   return { plan, vpnObjectsRemoved };

@@ -16,6 +16,7 @@ import { loadStepConfig } from '../settings/load.js';
 import { planAndApply } from '../stack-lifecycle.js';
 import { synthesize } from '../synth.js';
 import { createS3ObjectStore, ensureVpnPki, type ObjectStore } from '../vpn/pki.js';
+import { createAcmVpnServerCertificates, importVpnServerCertificate, type VpnServerCertificates } from '../vpn/acm.js';
 import { applyRepositoryThenImage } from './repository-then-image.js';
 import { createStepEffects, type StepEffects } from './step-effects.js';
 
@@ -23,6 +24,8 @@ import { createStepEffects, type StepEffects } from './step-effects.js';
 export interface MlflowServerEffects extends StepEffects {
   /** Objects in the state bucket: the stack's state (read-only) and the VPN certificates. */
   readonly stateStore: ObjectStore;
+  /** The VPN server certificate in ACM, and the SSM parameter that hands its ARN to the stack. */
+  readonly vpnCertificates: VpnServerCertificates;
   /** Whether a bucket holds any object version or delete marker; undefined when there is no such bucket. */
   bucketHoldsObjects(bucket: string): Promise<boolean | undefined>;
 }
@@ -33,6 +36,7 @@ export async function createMlflowServerEffects(environment: Environment, report
   return {
     ...step,
     stateStore: createS3ObjectStore(environment.stateBucket, step.aws),
+    vpnCertificates: createAcmVpnServerCertificates(step.aws),
     async bucketHoldsObjects(bucket) {
       try {
         const page = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, MaxKeys: 1 }));
@@ -84,7 +88,7 @@ export interface DeployResult {
   readonly outputs: Record<string, unknown>;
 }
 
-/** VPN certificates first (the stack imports the server's), then the repository, the image, and the rest of the stack. */
+/** VPN certificates first (the CLI imports the server's into ACM; the stack reads only its ARN), then the repository, the image, and the rest of the stack. */
 export async function deployMlflowServer(
   effects: MlflowServerEffects,
   config: StackConfig,
@@ -93,13 +97,14 @@ export async function deployMlflowServer(
   const server = config.settings.mlflow_server;
   let issued: string[] = [];
   if (server.vpn.enabled) {
-    const { plan } = await ensureVpnPki({
+    const { plan, pki } = await ensureVpnPki({
       store: effects.stateStore,
       environment: config.environment,
       clients: server.vpn.clients,
       rotate: options.rotateVpnCertificates,
       reporter: effects.reporter,
     });
+    await importVpnServerCertificate({ certificates: effects.vpnCertificates, environment: config.environment, pki, reporter: effects.reporter });
     issued = [...(plan.issueCa ? ['ca'] : []), ...(plan.issueCa || plan.issueServer ? ['server'] : []), ...plan.issueClients];
   } else if (options.rotateVpnCertificates) {
     throw new UsageError(`--rotate-vpn-certificates: the VPN is off (mlflow_server.vpn.enabled is false in ${paths.settingsFile()})`);

@@ -22,6 +22,10 @@ const RANGES: Record<ResourceType, { min: number; max: number; integer: boolean;
 
 const entrySchema = z.object({ type: z.string(), value: z.union([z.string(), z.number()]) }).strict();
 
+/** Digits, optionally a point and more digits: what Number() also reads as hex ("0x10"), exponent ("1e3") or padded (" 2 ") is refused. */
+const PLAIN_DECIMAL = /^\d+(\.\d+)?$/;
+const PLAIN_DECIMAL_RULE = 'digits, optionally a point and more digits, such as 2, 0.5 or 4096';
+
 /**
  * Checks a list of requirement entries and returns every violation, each naming the entry; entries
  * absent from the list stay absent (so a project's file can be merged over the defaults).
@@ -31,6 +35,10 @@ export function parseRequirementEntries(
 ): { values: Partial<Record<ResourceType, number>>; violations: string[] } {
   const values: Partial<Record<ResourceType, number>> = {};
   const violations: string[] = [];
+  // Each type may appear once, so a longer list is wrong as a whole; one violation, not one per entry.
+  if (entries.length > RESOURCE_TYPES.length) {
+    return { values, violations: [`has ${entries.length} entries; at most ${RESOURCE_TYPES.length}, one per type (${RESOURCE_TYPES.join(', ')})`] };
+  }
   entries.forEach((raw, index) => {
     const where = `entry ${index}`;
     const parsed = entrySchema.safeParse(raw);
@@ -44,11 +52,11 @@ export function parseRequirementEntries(
       return;
     }
     const resourceType = type as ResourceType;
-    const text = String(value).trim();
+    const text = String(value);
     const number = Number(text);
     const range = RANGES[resourceType];
-    if (text === '' || !Number.isFinite(number)) {
-      violations.push(`${where} (${resourceType}): value "${value}" is not a number`);
+    if (!PLAIN_DECIMAL.test(text)) {
+      violations.push(`${where} (${resourceType}): value "${value}" is not a plain decimal number: ${PLAIN_DECIMAL_RULE}`);
       return;
     }
     if (range.integer && !Number.isInteger(number)) {

@@ -2,6 +2,7 @@ import { S3Backend, TerraformStack } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
 import type { Construct } from 'constructs';
 import { ResourceNamer } from '../../core/naming.js';
+import { PermissionsBoundary } from './permissions-boundary.js';
 import type { StackConfig } from './config.js';
 
 /**
@@ -19,8 +20,9 @@ export interface MlopsStackProps extends StackConfig {
 }
 
 /**
- * The base of every stack: the AWS provider with default tags, and an S3 backend with its own key,
- * encryption and S3-native locking (`use_lockfile`, which cdktf 0.21's S3Backend has no prop for).
+ * The base of every stack: the AWS provider with default tags, an S3 backend with its own key,
+ * encryption and S3-native locking (`use_lockfile`, which cdktf 0.21's S3Backend has no prop for),
+ * and the environment's permissions boundary on every IAM role.
  */
 export class MlopsStack extends TerraformStack {
   readonly namer: ResourceNamer;
@@ -53,5 +55,6 @@ export class MlopsStack extends TerraformStack {
     });
     this.addOverride('terraform.backend.s3.use_lockfile', true);
     this.addOverride('terraform.required_providers.aws.version', AWS_PROVIDER_CONSTRAINT);
+    new PermissionsBoundary(this, 'permissions-boundary', { project: environment.project, envName: environment.envName });
   }
 }

@@ -26,8 +26,8 @@ export interface ClientVpnProps {
   readonly associatedSubnets?: number;
   /** DNS servers pushed to clients (the VPC resolver, so private names resolve). */
   readonly dnsServers: string[];
-  /** The S3 object (see vpnPkiObjectKeys) holding the server certificate, its key and the CA chain. */
-  readonly serverCertificateObject: { readonly bucket: string; readonly key: string };
+  /** The SSM parameter holding the ARN of the server certificate the CLI imported into ACM (see vpnServerCertificateParameterName). */
+  readonly serverCertificateParameter: string;
   /** @default 12 */
   readonly sessionTimeoutHours?: number;
   /** Retention of the connection log. @default 30 */
@@ -69,10 +69,7 @@ export class ClientVpn extends Construct {
     throwIfViolations('ClientVpn', violations);
     const { namer } = props;
 
-    const certificate = new VpnServerCertificate(this, 'server-certificate', {
-      object: props.serverCertificateObject,
-      name: `${namer.prefix}-vpn-server`,
-    });
+    const certificate = new VpnServerCertificate(this, 'server-certificate', { parameterName: props.serverCertificateParameter });
     const securityGroup = new SecurityGroup(this, 'security-group', {
       name: namer.name('securityGroup', 'vpn'),
       description: 'Client VPN endpoint: client traffic into the VPC',

@@ -1,7 +1,6 @@
 import { Construct } from 'constructs';
 import { Fn } from 'cdktf';
 import { DataAwsAvailabilityZones } from '@cdktf/provider-aws/lib/data-aws-availability-zones/index.js';
-import { DefaultSecurityGroup } from '@cdktf/provider-aws/lib/default-security-group/index.js';
 import { Eip } from '@cdktf/provider-aws/lib/eip/index.js';
 import { InternetGateway } from '@cdktf/provider-aws/lib/internet-gateway/index.js';
 import { NatGateway } from '@cdktf/provider-aws/lib/nat-gateway/index.js';
@@ -31,8 +30,9 @@ export interface MlflowNetworkProps {
 /**
  * A VPC over `availabilityZones` AZs with three tiers of subnets: public (NAT gateways only),
  * private (MLflow tasks, training jobs, endpoints; egress through NAT) and isolated (the database; no
- * route out at all). An S3 gateway endpoint keeps artifact traffic off the NAT gateways, and the
- * default security group is emptied so nothing attached to it by mistake gets any traffic.
+ * route out at all). An S3 gateway endpoint keeps artifact traffic off the NAT gateways. Every
+ * resource names its own security group; the VPC's default group is left unmanaged, because adopting
+ * it means tagging a group this stack did not create, which the GitHub Actions role may not do.
  */
 export class MlflowNetwork extends Construct {
   readonly vpcId: string;
@@ -57,6 +57,7 @@ export class MlflowNetwork extends Construct {
     this.resolverAddress = vpcResolverAddress(cidr);
     this.layout = subnetLayout(cidr, azCount);
     const zones = new DataAwsAvailabilityZones(this, 'zones', { state: 'available' });
+    // Read once: a zone AWS adds or drops later shifts this list, and must not move (replace) a subnet.
     const zone = (index: number) => Fn.element(zones.names, index);
 
     const vpc = new Vpc(this, 'vpc', {
@@ -66,10 +67,6 @@ export class MlflowNetwork extends Construct {
       tags: { Name: tag('vpc') },
     });
     this.vpcId = vpc.id;
-    new DefaultSecurityGroup(this, 'default-security-group', {
-      vpcId: vpc.id,
-      tags: { Name: tag('default-unused') },
-    });
     const gateway = new InternetGateway(this, 'internet-gateway', { vpcId: vpc.id, tags: { Name: tag('igw') } });
 
     const publicTable = new RouteTable(this, 'public-routes', { vpcId: vpc.id, tags: { Name: tag('public') } });
@@ -79,6 +76,7 @@ export class MlflowNetwork extends Construct {
         vpcId: vpc.id,
         cidrBlock: block,
         availabilityZone: zone(index),
+        lifecycle: { ignoreChanges: ['availability_zone'] },
         mapPublicIpOnLaunch: false,
         tags: { Name: tag('public', String(index + 1)), tier: 'public' },
       });
@@ -102,6 +100,7 @@ export class MlflowNetwork extends Construct {
         vpcId: vpc.id,
         cidrBlock: block,
         availabilityZone: zone(index),
+        lifecycle: { ignoreChanges: ['availability_zone'] },
         tags: { Name: tag('private', String(index + 1)), tier: 'private' },
       });
       const table = new RouteTable(this, `private-routes-${index}`, {
@@ -124,6 +123,7 @@ export class MlflowNetwork extends Construct {
         vpcId: vpc.id,
         cidrBlock: block,
         availabilityZone: zone(index),
+        lifecycle: { ignoreChanges: ['availability_zone'] },
         tags: { Name: tag('isolated', String(index + 1)), tier: 'isolated' },
       });
       new RouteTableAssociation(this, `isolated-subnet-${index}-routes`, { subnetId: subnet.id, routeTableId: isolatedTable.id });

@@ -1,14 +1,12 @@
 import { Construct } from 'constructs';
-import { Fn } from 'cdktf';
-import { AcmCertificate } from '@cdktf/provider-aws/lib/acm-certificate/index.js';
-import { DataAwsS3Object } from '@cdktf/provider-aws/lib/data-aws-s3-object/index.js';
+import { DataAwsSsmParameter } from '@cdktf/provider-aws/lib/data-aws-ssm-parameter/index.js';
 import type { Environment } from '../../core/environment.js';
 import { throwIfViolations } from '../../core/errors.js';
 
 /**
- * Where the CLI keeps the VPN's certificates: objects in the state bucket (encrypted, as private as
- * the Terraform state, which holds the imported server key anyway) next to the stack's state. The
- * stack reads only the server object; the CA key and the client keys never enter Terraform.
+ * Where the CLI keeps the VPN's certificates: objects in the state bucket (encrypted, readable only
+ * with the rights to the environment's states) next to the stack's state. No key, the server's
+ * included, enters Terraform.
  */
 export function vpnPkiObjectKeys({ project, envName }: Pick<Environment, 'project' | 'envName'>) {
   const prefix = `${project}/${envName}/mlflow-server/vpn`;
@@ -21,7 +19,7 @@ export function vpnPkiObjectKeys({ project, envName }: Pick<Environment, 'projec
   };
 }
 
-/** The server object's JSON fields (PEM text), as ACM imports them. */
+/** The server object's JSON fields (PEM text), as the CLI imports them into ACM. */
 export interface VpnServerCertificateObject {
   readonly certificate: string;
   readonly private_key: string;
@@ -29,31 +27,22 @@ export interface VpnServerCertificateObject {
 }
 
 export interface VpnServerCertificateProps {
-  /** The S3 object (see vpnPkiObjectKeys) the CLI wrote: `application/json`, fields of VpnServerCertificateObject. */
-  readonly object: { readonly bucket: string; readonly key: string };
-  /** The Name tag. */
-  readonly name: string;
+  /** The SSM parameter holding the certificate's ARN (see vpnServerCertificateParameterName). */
+  readonly parameterName: string;
 }
 
 /**
- * The VPN server certificate imported into ACM from the object the CLI keeps in the state bucket
- * (Terraform's `tls` provider is not available offline, so the CLI issues certificates with
- * node:crypto). A renewed certificate is re-imported in place, keeping its ARN.
+ * The VPN server certificate, by the ARN the CLI published. The CLI issues the certificate with
+ * node:crypto (Terraform's `tls` provider is not available offline) and imports it into ACM itself,
+ * so its private key never enters this stack's state; a renewed certificate is re-imported in place,
+ * keeping its ARN.
  */
 export class VpnServerCertificate extends Construct {
   readonly certificateArn: string;
 
   constructor(scope: Construct, id: string, props: VpnServerCertificateProps) {
     super(scope, id);
-    throwIfViolations('VpnServerCertificate', props.object.key.endsWith('.json') ? [] : [`object.key="${props.object.key}": must name the .json object the CLI writes`]);
-    const object = new DataAwsS3Object(this, 'object', { bucket: props.object.bucket, key: props.object.key });
-    const field = (name: keyof VpnServerCertificateObject) => Fn.lookup(Fn.jsondecode(object.body), name, '');
-    const certificate = new AcmCertificate(this, 'certificate', {
-      certificateBody: field('certificate'),
-      privateKey: field('private_key'),
-      certificateChain: field('certificate_chain'),
-      tags: { Name: props.name },
-    });
-    this.certificateArn = certificate.arn;
+    throwIfViolations('VpnServerCertificate', props.parameterName.startsWith('/') ? [] : [`parameterName="${props.parameterName}": must be an SSM parameter path starting with /`]);
+    this.certificateArn = new DataAwsSsmParameter(this, 'arn', { name: props.parameterName }).value;
   }
 }

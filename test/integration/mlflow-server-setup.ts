@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { startTestMoto, TEST_REGION, type TestMoto } from '../harness/moto.js';
 import { requireTool, toolchainEnv } from '../harness/toolchain.js';
 
@@ -23,4 +23,24 @@ export async function startMotoWithStateBucket(stateBucket: string): Promise<Mot
   const s3 = new S3Client({ endpoint: moto.endpoint, region: TEST_REGION, forcePathStyle: true, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
   await s3.send(new CreateBucketCommand({ Bucket: stateBucket, CreateBucketConfiguration: { LocationConstraint: TEST_REGION } }));
   return { moto, s3, tools, python };
+}
+
+/**
+ * Every Terraform state in the bucket, and those that hold a PEM private key (finding 3 of issue 10:
+ * keys stay out of state). Both lists, so a test can tell "no key" from "no state read".
+ */
+export async function privateKeysInStates(s3: S3Client, bucket: string): Promise<{ states: string[]; holdingKeys: string[] }> {
+  const states: string[] = [];
+  const holdingKeys: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }));
+    for (const key of (page.Contents ?? []).map((object) => object.Key ?? '').filter((key) => key.endsWith('.tfstate'))) {
+      states.push(key);
+      const text = await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString();
+      if (text.includes('PRIVATE KEY')) holdingKeys.push(key);
+    }
+    token = page.NextContinuationToken;
+  } while (token);
+  return { states, holdingKeys };
 }

@@ -7,7 +7,7 @@ import { repoRoot } from '../../cli/paths.js';
 import { sharedParameterNames } from '../../core/naming.js';
 import { runCli } from '../harness/cli.js';
 import { TEST_REGION, type TestMoto } from '../harness/moto.js';
-import { startMotoWithStateBucket } from './mlflow-server-setup.js';
+import { privateKeysInStates, startMotoWithStateBucket } from './mlflow-server-setup.js';
 
 /**
  * `mlops mlflow-server` / `mlflow-server-rm` end to end against moto, with OpenTofu and the offline
@@ -96,11 +96,11 @@ describe('mlops mlflow-server against moto (VPN off)', () => {
     const result = await runCli(['mlflow-server', '--image-build', 'skip', '--json'], env);
     expect({ exitCode: result.exitCode, tail: result.exitCode === 0 ? '' : String(result.stderr).slice(-3000) }).toEqual({ exitCode: 0, tail: '' });
     const output = json(String(result.stdout));
-    expect(output.plan).toMatchObject({ add: 56, change: 0, destroy: 0 });
+    expect(output.plan).toMatchObject({ add: 59, change: 0, destroy: 0 });
     expect(output.image).toEqual({ imageUri: expect.stringMatching(/\/mlit-dev-mlflow-server:[0-9a-f]{16}$/), action: 'skipped' });
     expect(output.trackingUri).toMatch(/^http:\/\/mlit-dev-mlflow-.*\.elb\.amazonaws\.com$/);
     expect(result.stderr).toContain('The image repository first — Plan: 1 to add, 0 to change, 0 to destroy.');
-    expect(result.stderr).toContain('Plan: 56 to add, 0 to change, 0 to destroy.');
+    expect(result.stderr).toContain('Plan: 59 to add, 0 to change, 0 to destroy.');
     expect(result.stderr).toContain(`export MLFLOW_TRACKING_URI=${output.trackingUri}`);
 
     const found = await inventory();
@@ -118,9 +118,9 @@ describe('mlops mlflow-server against moto (VPN off)', () => {
       'ecs:task-definition': 1,
       'elasticloadbalancing:loadbalancer': 1,
       'elasticloadbalancing:targetgroup': 1,
-      'iam:role': 2,
+      'iam:role': 3,
       'ecr:repository': 1,
-      'logs:log-group': 1,
+      'logs:log-group': 2,
       's3:bucket': 1,
       'ssm:parameter': 5,
     });
@@ -137,6 +137,7 @@ describe('mlops mlflow-server against moto (VPN off)', () => {
   it('keeps its state under <project>/<env>/mlflow-server.tfstate in the state bucket', async () => {
     const state = JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: stateBucket, Key: 'mlit/dev/mlflow-server.tfstate' }))).Body!.transformToString());
     expect(state.outputs.tracking_uri.value).toMatch(/^http:\/\//);
+    expect(await privateKeysInStates(s3, stateBucket)).toEqual({ states: ['mlit/dev/mlflow-server.tfstate'], holdingKeys: [] });
   });
 
   it('changes nothing on a re-run, nor on the run after', async () => {
@@ -162,7 +163,7 @@ describe('mlops mlflow-server against moto (VPN off)', () => {
   it('mlflow-server-rm removes every resource of the stack', async () => {
     const result = await runCli(['mlflow-server-rm', '--json'], env); // CI=true in runCli: no question asked
     expect({ exitCode: result.exitCode, tail: result.exitCode === 0 ? '' : String(result.stderr).slice(-3000) }).toEqual({ exitCode: 0, tail: '' });
-    expect(json(String(result.stdout))).toEqual({ destroyed: 57, vpnObjectsRemoved: 0 });
+    expect(json(String(result.stdout))).toEqual({ destroyed: 60, vpnObjectsRemoved: 0 });
     const after = await inventory();
     expect(nonEmpty(after)).toEqual({});
     expect(after.moto_kept_nat_gateway_interfaces).toHaveLength(1); // the one NAT gateway's, see the top of this file

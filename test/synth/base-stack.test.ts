@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
 import { MlopsStack, AWS_PROVIDER_CONSTRAINT } from '../../stacks/common/mlops-stack.js';
 import { parseSettings } from '../../core/settings/parse.js';
 import { synthesize } from '../../cli/synth.js';
@@ -10,7 +11,11 @@ const environment = { stateBucket: 'acme-tf-state', region: 'eu-west-1', project
 describe('MlopsStack', () => {
   const outdir = mkdtempSync(join(tmpdir(), 'mlops-synth-'));
   const [dir] = synthesize(
-    (app) => [new MlopsStack(app, 'probe', { environment, settings: parseSettings('{}', 'inline'), stateKey: 'acme/dev/probe.tfstate', stackTag: 'probe' })],
+    (app) => {
+      const stack = new MlopsStack(app, 'probe', { environment, settings: parseSettings('{}', 'inline'), stateKey: 'acme/dev/probe.tfstate', stackTag: 'probe' });
+      new IamRole(stack, 'some-role', { name: 'acme-dev-probe', assumeRolePolicy: '{}' });
+      return [stack];
+    },
     outdir,
   );
   const config = JSON.parse(readFileSync(join(dir, 'cdk.tf.json'), 'utf8'));
@@ -35,5 +40,14 @@ describe('MlopsStack', () => {
       region: 'eu-west-1',
       default_tags: [{ tags: { project: 'acme', environment: 'dev', stack: 'probe', 'managed-by': 'lean-mlops' } }],
     });
+  });
+
+  it("gives every IAM role, whichever construct made it, the environment's permissions boundary", () => {
+    const role = config.resource.aws_iam_role['some-role'];
+    const partition = Object.keys(config.data.aws_partition)[0];
+    const account = Object.keys(config.data.aws_caller_identity)[0];
+    expect(role.permissions_boundary).toBe(
+      `arn:\${data.aws_partition.${partition}.partition}:iam::\${data.aws_caller_identity.${account}.account_id}:policy/mlops-boundary/acme-dev`,
+    );
   });
 });

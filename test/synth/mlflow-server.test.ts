@@ -95,10 +95,29 @@ describe('MlflowServerStack (defaults: postgres, VPN on)', () => {
       expect(endpoint.route_table_ids).toContain(`\${${isolatedTable}.id}`);
     });
 
-    it('empties the default security group', () => {
-      const group = only(config, 'aws_default_security_group');
-      expect(group.ingress).toBeUndefined();
-      expect(group.egress).toBeUndefined();
+    it('logs every accepted and rejected flow of the VPC to its own log group, through a role that may write only that group', () => {
+      const flowLog = only(config, 'aws_flow_log');
+      const groupAddress = addressOf(config, 'aws_cloudwatch_log_group', (group) => group.name === '/mlops/acme-ml-dev-vpc-flow-logs');
+      expect(flowLog).toMatchObject({ traffic_type: 'ALL', log_destination_type: 'cloud-watch-logs', log_destination: `\${${groupAddress}.arn}` });
+      expect(flowLog.vpc_id).toMatch(/^\$\{aws_vpc\..+\.id\}$/);
+      expect(byName(config, 'aws_cloudwatch_log_group', '/mlops/acme-ml-dev-vpc-flow-logs').retention_in_days).toBe(30);
+      const role = byName(config, 'aws_iam_role', 'acme-ml-dev-vpc-flow-logs');
+      expect(JSON.parse(role.assume_role_policy).Statement[0].Principal).toEqual({ Service: 'vpc-flow-logs.amazonaws.com' });
+      const policy = JSON.parse(resources(config, 'aws_iam_role_policy').find((p) => p.name === 'vpc-flow-logs')!.policy);
+      expect(policy.Statement).toEqual([
+        { Sid: 'WriteFlowLogGroup', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'], Resource: [`\${${groupAddress}.arn}`, `\${${groupAddress}.arn}:*`] },
+      ]);
+    });
+
+    it('keeps every subnet in the zone it was made in, even when the list of zones changes later', () => {
+      const subnets = resources(config, 'aws_subnet');
+      expect(subnets).toHaveLength(6);
+      for (const subnet of subnets) expect(subnet.lifecycle).toEqual({ ignore_changes: ['availability_zone'] });
+    });
+
+    it("leaves the VPC's default security group unmanaged: adopting it means tagging a group the role did not create", () => {
+      // The GitHub Actions role may tag only what it creates (policies/github-actions-role.json); nothing is placed in the default group.
+      expect(resources(config, 'aws_default_security_group')).toEqual([]);
     });
   });
 
@@ -284,14 +303,15 @@ describe('MlflowServerStack (defaults: postgres, VPN on)', () => {
   });
 
   describe('Client VPN', () => {
-    it('uses mutual TLS with the server certificate the CLI keeps in the state bucket', () => {
-      const object = only(config.data ? { resource: config.data } : {}, 'aws_s3_object');
-      expect(object).toMatchObject({ bucket: 'acme-tf-state', key: 'acme-ml/dev/mlflow-server/vpn/server.json' });
-      const certificate = only(config, 'aws_acm_certificate');
-      expect(certificate.private_key).toMatch(/^\$\{jsondecode\(data\.aws_s3_object\.[^)]+\.body\)\.private_key\}$/);
-      expect(certificate.certificate_chain).toMatch(/\.body\)\.certificate_chain\}$/);
+    it('uses mutual TLS with the server certificate the CLI imported into ACM, known only by the ARN it published in SSM', () => {
+      const parameters = Object.entries(config.data?.aws_ssm_parameter ?? {}) as [string, Block][];
+      expect(parameters.map(([, parameter]) => parameter.name)).toEqual(['/acme-ml/dev/mlflow-server/vpn/server-certificate-arn']);
+      // The key stays out of the configuration, and so out of the state (finding 3 of issue 10).
+      expect(resources(config, 'aws_acm_certificate')).toEqual([]);
+      expect(config.data?.aws_s3_object).toBeUndefined();
+      expect(JSON.stringify(config)).not.toMatch(/private_key|PRIVATE KEY/);
       const endpoint = only(config, 'aws_ec2_client_vpn_endpoint');
-      const certificateArn = `\${${addressOf(config, 'aws_acm_certificate', () => true)}.arn}`;
+      const certificateArn = `\${data.aws_ssm_parameter.${parameters[0][0]}.value}`;
       expect(endpoint).toMatchObject({
         server_certificate_arn: certificateArn,
         client_cidr_block: '10.100.0.0/22',
@@ -349,12 +369,12 @@ describe('MlflowServerStack (defaults: postgres, VPN on)', () => {
 });
 
 describe('MlflowServerStack settings', () => {
-  it('switches the VPN off entirely: no endpoint, certificate or S3 read, no VPN range on the load balancer', () => {
+  it('switches the VPN off entirely: no endpoint, certificate or certificate parameter, no VPN range on the load balancer', () => {
     const config = synth({ vpn: { enabled: false } });
     for (const type of ['aws_ec2_client_vpn_endpoint', 'aws_acm_certificate', 'aws_ec2_client_vpn_authorization_rule', 'aws_ec2_client_vpn_network_association']) {
       expect(resources(config, type)).toEqual([]);
     }
-    expect(config.data?.aws_s3_object).toBeUndefined();
+    expect(config.data?.aws_ssm_parameter).toBeUndefined();
     expect(config.output.vpn_dns_name).toBeUndefined();
     expect(byName(config, 'aws_security_group', 'acme-ml-dev-mlflow-alb').ingress.flatMap((rule: Block) => rule.cidr_blocks)).toEqual(['10.0.0.0/16']);
   });

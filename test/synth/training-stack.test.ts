@@ -7,6 +7,7 @@ import { UsageError } from '../../core/errors.js';
 import { loadMlProject } from '../../cli/ml-project.js';
 import { parseSettings } from '../../core/settings/parse.js';
 import { TRAINING_POLICY_FILE, TRAINING_DEFAULT_POLICY_FILE } from '../../cli/training/policy.js';
+import { sharedParameterNames } from '../../core/naming.js';
 import {
   TRAINING_TEST_ENVIRONMENT,
   copyTestProject,
@@ -110,12 +111,37 @@ describe('training stack with the MLflow server stack of the environment', () =>
     expect(statements.WriteProjectLogs).toMatch(/aws_cloudwatch_log_group\..*\.arn\}:\*$/);
   });
 
-  it('gives the job role the default policy, filled in for this environment', () => {
+  it("gives the job role the default policy: its own ML project's parameters and secrets, and no S3 (artifacts go through the MLflow server)", () => {
     const policies = Object.values(json.resource.aws_iam_role_policy).map((policy) => policy.policy as string);
-    const jobPolicy = policies.find((policy) => policy.includes('ReadSecrets'))!;
-    expect(jobPolicy).toContain('secret:acme/eu-west-1/dev/*');
-    expect(jobPolicy).toContain('${data.aws_caller_identity.');
-    expect(jobPolicy).not.toMatch(/\$\{(project|env|region|account_id|partition|ml_project)\}/);
+    const jobPolicy = JSON.parse(policies.find((policy) => policy.includes('ReadOwnSecrets'))!);
+    const partition = '${data.aws_partition.partition.partition}';
+    const account = '${data.aws_caller_identity.caller.account_id}';
+    expect(jobPolicy).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'ReadOwnParameters',
+          Effect: 'Allow',
+          Action: ['ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParametersByPath'],
+          Resource: [`arn:${partition}:ssm:eu-west-1:${account}:parameter/acme/dev/ml-projects/wine`, `arn:${partition}:ssm:eu-west-1:${account}:parameter/acme/dev/ml-projects/wine/*`],
+        },
+        {
+          Sid: 'ReadOwnSecrets',
+          Effect: 'Allow',
+          Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+          Resource: `arn:${partition}:secretsmanager:eu-west-1:${account}:secret:acme/dev/ml-projects/wine/*`,
+        },
+        {
+          Sid: 'DecryptParametersAndSecrets',
+          Effect: 'Allow',
+          Action: 'kms:Decrypt',
+          Resource: '*',
+          Condition: { StringEquals: { 'kms:ViaService': ['ssm.eu-west-1.amazonaws.com', 'secretsmanager.eu-west-1.amazonaws.com'] } },
+        },
+      ],
+    });
+    // One rule for every path: `/<project>/<env>/<owner>/…`, as the server stack publishes its own.
+    expect(sharedParameterNames(TRAINING_TEST_ENVIRONMENT).prefix).toBe('/acme/dev/mlflow-server');
   });
 
   it('outputs what the command needs to submit and follow a job', () => {
@@ -238,7 +264,7 @@ describe('training stack shapes', () => {
       const { json } = synthTrainingStack();
       const policies = Object.values(json.resource.aws_iam_role_policy).map((policy) => policy.policy as string);
       expect(policies.find((policy) => policy.includes('TeamData'))).toContain(':s3:::team-wine/*');
-      expect(policies.some((policy) => policy.includes('ReadSecrets'))).toBe(false);
+      expect(policies.some((policy) => policy.includes('ReadOwnSecrets'))).toBe(false);
     } finally {
       delete process.env.MLOPS_POLICIES_DIR;
     }

@@ -64,6 +64,22 @@ describe('loadMlProject', () => {
     expect(project.requirementsFile?.deployment).toEqual({ MEMORY: 4096 });
   });
 
+  it('refuses a requirements file larger than 64 KiB before reading it, naming the file and its size', () => {
+    // 10 MB of 374k entries once ended in "RangeError: Maximum call stack size exceeded" (exit 70).
+    const huge = JSON.stringify(Array.from({ length: 374_000 }, () => ({ type: 'VCPU', value: '1' })));
+    const root = projectsRoot({ p: { MLproject: VALID_MLPROJECT, 'resource-requirements.json': huge } });
+    const message = usageErrorMessage(() => loadMlProject('p', root));
+    expect(message).toContain(`${join(root, 'p', 'resource-requirements.json')} is ${huge.length} bytes; a requirements file may hold at most 65536 (64 KiB)`);
+  });
+
+  it('refuses a section with more entries than there are types, naming the file and the section', () => {
+    const entries = JSON.stringify({ training: Array.from({ length: 5 }, () => ({ type: 'VCPU', value: '1' })) });
+    const root = projectsRoot({ p: { MLproject: VALID_MLPROJECT, 'resource-requirements.json': entries } });
+    const message = usageErrorMessage(() => loadMlProject('p', root));
+    expect(message).toContain(join(root, 'p', 'resource-requirements.json'));
+    expect(message).toContain('training has 5 entries; at most 3, one per type (VCPU, MEMORY, GPU)');
+  });
+
   it('names the requirements file and the entry that is wrong', () => {
     const root = projectsRoot({ p: { MLproject: VALID_MLPROJECT, 'resource-requirements.json': '[{"type":"TPU","value":"1"}]' } });
     const message = usageErrorMessage(() => loadMlProject('p', root));

@@ -1,4 +1,4 @@
-import { NameTooLongError, ResourceNamer, namePartViolations } from '../../core/naming.js';
+import { NameTooLongError, ResourceNamer, environmentPartViolations, namePartViolations } from '../../core/naming.js';
 
 describe('ResourceNamer', () => {
   it('prefixes names with project and environment', () => {
@@ -25,5 +25,21 @@ describe('namePartViolations', () => {
     ['abcdefghij', 5, ['must be at most 5 characters (is 10)']],
   ])('"%s" (max %d) → %j', (value, max, expected) => {
     expect(namePartViolations(value, max)).toEqual(expected);
+  });
+});
+
+describe('environmentPartViolations (TF_VAR_project and TF_VAR_env_name)', () => {
+  const rule = 'must be lower-case letters and digits, starting with a letter, and no hyphen: the hyphen separates <project>-<env>-<resource>';
+  it.each([
+    ['acme', 16, []],
+    ['prod2', 8, []],
+    // With a hyphen, a policy's `acme-dev-*` would also match project acme-dev, or environment dev-eu of acme.
+    ['acme-dev', 16, [rule]],
+    ['dev-eu', 8, [rule]],
+    ['Dev', 8, [rule]],
+    ['2dev', 8, [rule]],
+    ['abcdefghij', 8, ['must be at most 8 characters (is 10)']],
+  ])('"%s" (max %d) → %j', (value, max, expected) => {
+    expect(environmentPartViolations(value, max)).toEqual(expected);
   });
 });

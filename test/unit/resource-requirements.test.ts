@@ -12,13 +12,25 @@ describe('parseRequirementEntries', () => {
 
   it.each([
     [[{ type: 'CPU', value: '2' }], 'entry 0: unknown type "CPU"; allowed: VCPU, MEMORY, GPU'],
-    [[{ type: 'VCPU', value: 'two' }], 'entry 0 (VCPU): value "two" is not a number'],
+    [[{ type: 'VCPU', value: 'two' }], 'entry 0 (VCPU): value "two" is not a plain decimal number'],
     [[{ type: 'MEMORY', value: '100' }], 'entry 0 (MEMORY): value 100 is out of range 512'],
     [[{ type: 'GPU', value: '0.5' }], 'entry 0 (GPU): value 0.5 must be a whole number of GPUs'],
     [[{ type: 'VCPU', value: '1' }, { type: 'VCPU', value: '2' }], 'entry 1: duplicate type VCPU'],
     [[{ type: 'VCPU' }], 'entry 0: must be {"type"'],
   ])('reports %j as "%s"', (entries, expected) => {
     expect(parseRequirementEntries(entries).violations.join('\n')).toContain(expected);
+  });
+
+  // Number() reads all of these, and would turn "0x10" into 16 vCPUs and "1e3" into 1000.
+  it.each(['0x10', '1e3', ' 2 ', '+2', '.5', '2.', 'Infinity', '0b11', '1_000', ''])('refuses the value "%s" and names the allowed form', (value) => {
+    expect(parseRequirementEntries([{ type: 'VCPU', value }]).violations).toEqual([
+      `entry 0 (VCPU): value "${value}" is not a plain decimal number: digits, optionally a point and more digits, such as 2, 0.5 or 4096`,
+    ]);
+  });
+
+  it('refuses more entries than there are types in one violation, however many there are', () => {
+    const entries = Array.from({ length: 374_000 }, () => ({ type: 'VCPU', value: '1' }));
+    expect(parseRequirementEntries(entries)).toEqual({ values: {}, violations: ['has 374000 entries; at most 3, one per type (VCPU, MEMORY, GPU)'] });
   });
 
   it('collects every violation rather than stopping at the first', () => {

@@ -22,9 +22,12 @@ describe('readEnvironment', () => {
 
   it.each([
     ['TF_VAR_region', 'europe', 'is not an AWS region name'],
-    ['TF_VAR_project', 'Acme_ML', 'lower-case letters, digits and single hyphens'],
-    ['TF_VAR_project', 'a-very-long-project-name', 'at most 16 characters'],
-    ['TF_VAR_env_name', 'dev-', 'not ending with a hyphen'],
+    ['TF_VAR_project', 'Acme_ML', 'lower-case letters and digits, starting with a letter'],
+    ['TF_VAR_project', 'averylongprojectname', 'at most 16 characters'],
+    ['TF_VAR_env_name', 'dev-', 'lower-case letters and digits, starting with a letter'],
+    // A hyphen would let `<project>-<env>-*` in IAM policies match another pair: acme/dev-eu, acme-dev/x.
+    ['TF_VAR_project', 'acme-dev', 'no hyphen: the hyphen separates <project>-<env>-<resource>'],
+    ['TF_VAR_env_name', 'dev-eu', 'no hyphen: the hyphen separates <project>-<env>-<resource>'],
     ['TF_VAR_state_bucket_name', 'UPPER', 'not a valid S3 bucket name'],
   ])('refuses %s=%s and says what is allowed', (variable, value, expected) => {
     const message = usageErrorMessage(() => readEnvironment({ ...validEnv, [variable]: value }));
@@ -65,7 +68,7 @@ describe('parseSettings', () => {
 
   it('checks default resource requirements like a project file', () => {
     const message = usageErrorMessage(() => parseSettings('{"default_resource_requirements": [{"type": "VCPU", "value": "x"}]}', 'settings.json'));
-    expect(message).toContain('value "x" is not a number');
+    expect(message).toContain('value "x" is not a plain decimal number');
     expect(message).toContain('must set MEMORY');
   });
 

@@ -43,7 +43,7 @@ describe('training requirements: the project file over the settings defaults, ma
 
   it.each([
     ['an unknown type', [entry('CPU', '2')], ['resource-requirements.json', 'entry 0', 'unknown type "CPU"']],
-    ['a value that is not a number', [entry('VCPU', 'two')], ['entry 0 (VCPU)', 'is not a number']],
+    ['a value that is not a number', [entry('VCPU', 'two')], ['entry 0 (VCPU)', 'is not a plain decimal number']],
     ['a value out of range', [entry('MEMORY', '128')], ['entry 0 (MEMORY)', 'out of range']],
     ['a duplicate type', [entry('VCPU', '1'), entry('VCPU', '2')], ['entry 1', 'duplicate type VCPU']],
     ['fractional GPUs', [entry('GPU', '0.5')], ['entry 0 (GPU)', 'whole number']],

@@ -21,15 +21,25 @@ const allow = (resource: string) => JSON.stringify({ Version: '2012-10-17', Stat
 describe('the training jobs policy', () => {
   const shipped = readFileSync(join(paths.policies(), TRAINING_DEFAULT_POLICY_FILE), 'utf8');
 
-  it('ships a default that grants S3 read/write, and SSM and Secrets Manager reads under <project>/<region>/<env>/', () => {
+  it("ships a default that reaches only its own ML project's parameters and secrets, under /<project>/<env>/ml-projects/<name>/, and no S3", () => {
     expect(policyTemplateViolations(shipped)).toEqual([]);
     const policy = JSON.parse(renderPolicyTemplate(shipped, values)) as { Statement: { Sid: string; Action: string | string[]; Resource: string | string[] }[] };
     const bySid = Object.fromEntries(policy.Statement.map((statement) => [statement.Sid, statement]));
-    expect(bySid.ReadWriteEnvironmentObjects.Action).toEqual(expect.arrayContaining(['s3:GetObject', 's3:PutObject']));
-    expect(bySid.ReadWriteEnvironmentObjects.Resource).toBe('arn:aws:s3:::acme-dev-*/*');
-    expect(bySid.ReadParameters.Resource).toContain('arn:aws:ssm:eu-west-1:123456789012:parameter/acme/eu-west-1/dev/*');
-    expect(bySid.ReadSecrets.Resource).toBe('arn:aws:secretsmanager:eu-west-1:123456789012:secret:acme/eu-west-1/dev/*');
+    expect(bySid.ReadOwnParameters.Resource).toEqual([
+      'arn:aws:ssm:eu-west-1:123456789012:parameter/acme/dev/ml-projects/wine',
+      'arn:aws:ssm:eu-west-1:123456789012:parameter/acme/dev/ml-projects/wine/*',
+    ]);
+    expect(bySid.ReadOwnSecrets.Resource).toBe('arn:aws:secretsmanager:eu-west-1:123456789012:secret:acme/dev/ml-projects/wine/*');
+    // The MLflow server proxies artifacts (--serve-artifacts): a job logs runs and models over HTTP, with no S3 right.
+    expect(JSON.stringify(policy)).not.toContain('s3:');
     expect(JSON.stringify(policy)).not.toMatch(/secretsmanager:(Put|Create|Delete)|ssm:Put/);
+  });
+
+  it("names no resource another ML project's job could share: every path ends in the ML project's own folder", () => {
+    const policy = JSON.parse(renderPolicyTemplate(shipped, { ...values, ml_project: 'wine' })) as { Statement: { Resource: string | string[] }[] };
+    const named = policy.Statement.flatMap((statement) => [statement.Resource].flat()).filter((resource) => resource !== '*');
+    expect(named.length).toBeGreaterThan(0);
+    expect(named.filter((resource) => !/\/ml-projects\/wine(\/\*)?$/.test(resource))).toEqual([]);
   });
 
   it('uses policies/training-jobs-policy.json when present, else the default file', () => {

@@ -7,7 +7,7 @@ import { repoRoot } from '../../cli/paths.js';
 import { parseModelSpec } from '../../cli/effects/mlflow.js';
 import { MAX_ML_PROJECT_NAME_LENGTH } from '../../core/ml-project.js';
 import { MAX_ENV_NAME_LENGTH } from '../../core/environment.js';
-import { namePartViolations } from '../../core/naming.js';
+import { environmentPartViolations, namePartViolations } from '../../core/naming.js';
 
 const script = join(repoRoot, '.github', 'scripts', 'check-inputs.sh');
 
@@ -51,7 +51,7 @@ describe('.github/scripts/check-inputs.sh', () => {
     const errors = result.stdout.split('\n').filter((line) => line.startsWith('::error'));
     expect(errors).toEqual([
       '::error title=Invalid workflow input::action="deploy" must be apply or destroy',
-      '::error title=Invalid workflow input::environment="Production" must be lower-case letters, digits and single hyphens, starting with a letter and not ending with a hyphen',
+      '::error title=Invalid workflow input::environment="Production" must be lower-case letters and digits, starting with a letter, and no hyphen: the hyphen separates <project>-<env>-<resource>',
       '::error title=Invalid workflow input::environment="Production" must be at most 8 characters (is 10)',
       '::error title=Invalid workflow input::project="nope" is not an ML project: ml-projects/nope/MLproject does not exist (known: test-project)',
       '::error title=Invalid workflow input::model="v3" is not a version: use a version number (3), "latest", or an alias (@champion)',
@@ -74,7 +74,7 @@ describe('.github/scripts/check-inputs.sh', () => {
   });
 
   test.each(candidates)('environment "%s": accepted exactly when the CLI accepts it as TF_VAR_env_name', (name) => {
-    const cli = namePartViolations(name, MAX_ENV_NAME_LENGTH).length === 0;
+    const cli = environmentPartViolations(name, MAX_ENV_NAME_LENGTH).length === 0;
     expect(accepts({ environment: name })).toBe(cli);
   });
 

@@ -48,13 +48,16 @@ const UNSCOPED: Record<string, { actions: string[]; why: string }> = {
     actions: ['ecr:GetAuthorizationToken', 'ecs:DeregisterTaskDefinition', 'cloudwatch:PutMetricData'],
     why: 'these actions support no resource-level permissions (docker login, task definition revisions, model metrics)',
   },
-  BatchStopJobs: { actions: ['batch:TerminateJob', 'batch:CancelJob'], why: 'Batch job ARNs carry a random id, not the job definition name' },
+  BatchJobs: {
+    actions: ['batch:SubmitJob', 'batch:TerminateJob', 'batch:CancelJob'],
+    why: 'Batch job ARNs carry a random id, not the job definition name; SubmitJob is also authorised on the job queue and definition, which the Batch statement limits to the environment',
+  },
   Ec2TagOnCreate: {
     actions: ['ec2:CreateTags'],
     why: 'tags only what the same request creates (ec2:CreateAction), and CreateWithOwnTags lets that happen only with the project/environment tags',
   },
   Ec2SecurityGroupRules: {
-    actions: ['ec2:AuthorizeSecurityGroup*', 'ec2:RevokeSecurityGroup*', 'ec2:ModifySecurityGroupRules', 'ec2:UpdateSecurityGroupRuleDescriptions*', 'ec2:CreateTags'],
+    actions: ['ec2:AuthorizeSecurityGroup*', 'ec2:RevokeSecurityGroup*', 'ec2:ModifySecurityGroupRules', 'ec2:UpdateSecurityGroupRuleDescriptions*'],
     why: "a rule's own ARN carries no tags; the same call needs its security group, which ManageOwnTagged limits to the project/environment tags",
   },
   IamServiceLinkedRoles: { actions: ['iam:CreateServiceLinkedRole'], why: 'restricted to the services the stacks use by iam:AWSServiceName' },
@@ -98,6 +101,52 @@ function scopeViolations(policy: Policy): string[] {
   return violations;
 }
 
+/** IAM's wildcard matching: `*` any run of characters, `?` one; actions ignore case. */
+const wildcard = (pattern: string, flags = '') =>
+  new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, flags);
+const matchesAction = (statement: Statement, action: string) => list(statement.Action).some((a) => wildcard(a, 'i').test(action));
+
+/** The environment's permissions boundary, as the README tells the user to create it. */
+const BOUNDARY_ARN = 'arn:aws:iam::${account_id}:policy/mlops-boundary/${project}-${env}';
+
+/**
+ * Actions that write a role's permissions: each may appear only in a statement that demands the
+ * environment's boundary on the role (`iam:PermissionsBoundary`), so no role the workflows create or
+ * change can hold more than the boundary allows (finding 1: a `*:*` role one Batch job away).
+ */
+const ROLE_PERMISSION_WRITES = ['iam:CreateRole', 'iam:PutRolePolicy', 'iam:DeleteRolePolicy', 'iam:AttachRolePolicy', 'iam:DetachRolePolicy', 'iam:PutRolePermissionsBoundary'];
+/** Never granted: they would take the boundary off, or write permissions IAM cannot tie to a boundary. */
+const NEVER_GRANTED = ['iam:DeleteRolePermissionsBoundary', 'iam:CreatePolicy', 'iam:CreatePolicyVersion', 'iam:SetDefaultPolicyVersion', 'iam:CreateUser', 'iam:CreateAccessKey', 'iam:PutUserPolicy', 'iam:AttachUserPolicy', 'iam:PutGroupPolicy', 'iam:AttachGroupPolicy', 'sts:AssumeRole'];
+
+/** Actions that add tags: a tag is what the tag-scoped statements trust. */
+const addsTags = (action: string) => /^[a-z0-9-]+:\*?(CreateTags|AddTags|AddTagsTo[A-Za-z]*|TagResource|Tag[A-Z][A-Za-z]*|\*Tags?\*?|\*Tag[A-Za-z]*)$/.test(action);
+/** Tags may be added to a resource only as it is created, or to one that already carries the environment's tags. */
+const TAGS_ONLY_ON_CREATE_OR_OWN = ['ec2:CreateAction', 'aws:ResourceTag/project'];
+/** Secrets RDS names `rds!db-<uuid>`: RDS needs TagResource to create the one it manages, and no statement trusts a secret's tags. */
+const TAG_EXEMPT = { RdsManagedMasterSecret: 'secretsmanager:TagResource' } as Record<string, string>;
+
+/** Every way the policy could give a role more than the boundary, or trust a tag it added to someone else's resource. */
+function escalationViolations(policy: Policy): string[] {
+  const violations: string[] = [];
+  policy.Statement.forEach((statement, index) => {
+    const label = `Statement ${statement.Sid ?? index}`;
+    const condition = statement.Condition ?? {};
+    const conditionKeys = Object.values(condition).flatMap((block) => Object.keys(block));
+    for (const action of ROLE_PERMISSION_WRITES.filter((write) => matchesAction(statement, write))) {
+      if (condition.StringEquals?.['iam:PermissionsBoundary'] !== BOUNDARY_ARN) violations.push(`${label}: ${action} without iam:PermissionsBoundary = ${BOUNDARY_ARN}`);
+    }
+    for (const action of NEVER_GRANTED.filter((never) => matchesAction(statement, never))) violations.push(`${label}: grants ${action}`);
+    const resourcesNamed = list(statement.Resource).every((resource) => resource.includes('${project}-${env}-'));
+    for (const action of list(statement.Action).filter(addsTags)) {
+      if (resourcesNamed || TAG_EXEMPT[statement.Sid ?? ''] === action) continue;
+      if (!TAGS_ONLY_ON_CREATE_OR_OWN.some((key) => conditionKeys.includes(key))) {
+        violations.push(`${label}: ${action} on ${list(statement.Resource).join(', ')} can tag existing resources of others (needs ec2:CreateAction or aws:ResourceTag)`);
+      }
+    }
+  });
+  return violations;
+}
+
 describe('policies/github-actions-role.json', () => {
   const template = JSON.parse(templateText) as Policy;
   const longest: Values = {
@@ -137,7 +186,45 @@ describe('policies/github-actions-role.json', () => {
     const passRole = template.Statement.filter((s) => list(s.Action).includes('iam:PassRole'));
     expect(passRole).toHaveLength(1);
     expect(passRole[0].Resource).toBe('arn:aws:iam::${account_id}:role/${project}-${env}-*');
-    expect(passRole[0].Condition?.StringEquals?.['iam:PassedToService']).toEqual(['ecs-tasks.amazonaws.com', 'batch.amazonaws.com', 'ec2.amazonaws.com', 'sagemaker.amazonaws.com']);
+    expect(passRole[0].Condition?.StringEquals?.['iam:PassedToService']).toEqual(['ecs-tasks.amazonaws.com', 'batch.amazonaws.com', 'ec2.amazonaws.com', 'sagemaker.amazonaws.com', 'vpc-flow-logs.amazonaws.com']);
+  });
+
+  test('gives no role more than the boundary, and tags only what it creates or what already carries its tags (finding 1)', () => {
+    expect(escalationViolations(template)).toEqual([]);
+  });
+
+  test('the escalation check catches role writes without the boundary, a boundary removal and tag writes on resources of others', () => {
+    const before: Policy = {
+      Version: '2012-10-17',
+      Statement: [
+        { Sid: 'IamRoles', Effect: 'Allow', Action: ['iam:CreateRole', 'iam:PutRolePolicy'], Resource: 'arn:aws:iam::${account_id}:role/${project}-${env}-*' },
+        {
+          Sid: 'Attach',
+          Effect: 'Allow',
+          Action: ['iam:AttachRolePolicy'],
+          Resource: 'arn:aws:iam::${account_id}:role/${project}-${env}-*',
+          Condition: { ArnLike: { 'iam:PolicyARN': 'arn:aws:iam::aws:policy/service-role/*' } },
+        },
+        { Sid: 'Unbound', Effect: 'Allow', Action: ['iam:DeleteRolePermissionsBoundary'], Resource: 'arn:aws:iam::${account_id}:role/${project}-${env}-*' },
+        { Sid: 'TagAny', Effect: 'Allow', Action: ['acm:AddTagsToCertificate'], Resource: '*', Condition: { StringEquals: { 'aws:RequestTag/project': '${project}' } } },
+        { Sid: 'TagGroups', Effect: 'Allow', Action: ['ec2:CreateTags'], Resource: 'arn:aws:ec2:${region}:${account_id}:security-group/*' },
+      ],
+    };
+    expect(escalationViolations(before)).toEqual([
+      `Statement IamRoles: iam:CreateRole without iam:PermissionsBoundary = ${BOUNDARY_ARN}`,
+      `Statement IamRoles: iam:PutRolePolicy without iam:PermissionsBoundary = ${BOUNDARY_ARN}`,
+      `Statement Attach: iam:AttachRolePolicy without iam:PermissionsBoundary = ${BOUNDARY_ARN}`,
+      'Statement Unbound: grants iam:DeleteRolePermissionsBoundary',
+      'Statement TagAny: acm:AddTagsToCertificate on * can tag existing resources of others (needs ec2:CreateAction or aws:ResourceTag)',
+      'Statement TagGroups: ec2:CreateTags on arn:aws:ec2:${region}:${account_id}:security-group/* can tag existing resources of others (needs ec2:CreateAction or aws:ResourceTag)',
+    ]);
+  });
+
+  test('names resources only as <project>-<env>-… from the start of a name, which no other project or environment can share', () => {
+    // `*acme-dev-*` would also match `xacme-dev-…`; the CLI refuses hyphens in the project and environment names (naming.ts).
+    const resources = template.Statement.flatMap((s) => list(s.Resource));
+    expect(resources.filter((resource) => /[^/:]\$\{project\}-/.test(resource))).toEqual([]);
+    expect(resources.filter((resource) => resource.includes('${project}-${env}')).every((resource) => /[/:]\$\{project\}-\$\{env\}-/.test(resource))).toBe(true);
   });
 
   test('the scope check catches a whole-service grant, an unscoped write, PassRole to anyone and an unlisted action in an exempt statement', () => {
@@ -163,12 +250,85 @@ describe('policies/github-actions-role.json', () => {
   });
 });
 
+/** A statement's resources, `NotResource` read as "everything but". */
+const coversResource = (statement: Statement, arn: string) =>
+  statement.NotResource !== undefined
+    ? !list(statement.NotResource as string | string[]).some((r) => wildcard(r).test(arn))
+    : list(statement.Resource).some((r) => wildcard(r).test(arn));
+/** What an IAM evaluation of the policy alone decides (conditions not evaluated: an allow with conditions still counts). */
+function decide(policy: Policy, action: string, arn: string): 'deny' | 'allow' | 'implicit deny' {
+  const matching = policy.Statement.filter((s) => matchesAction(s, action) && coversResource(s, arn));
+  if (matching.some((s) => s.Effect === 'Deny')) return 'deny';
+  return matching.some((s) => s.Effect === 'Allow') ? 'allow' : 'implicit deny';
+}
+
+describe('policies/stack-roles-boundary.json, the permissions boundary of every role the stacks create', () => {
+  const boundaryText = readFileSync(join(repoRoot, 'policies', 'stack-roles-boundary.json'), 'utf8');
+  const boundary = renderPolicy(boundaryText, { project: 'acme', env: 'dev', state_bucket: 'unused', region: 'eu-west-1', account_id: '123456789012' });
+  const role = (name: string) => `arn:aws:iam::123456789012:role/${name}`;
+
+  test('fits a managed policy (6,144 characters without white space) when rendered with the longest names the CLI accepts', () => {
+    const longest = { project: 'abcdefghijklmnop', env: 'abcdefgh', state_bucket: 'unused', region: 'ap-southeast-2', account_id: '123456789012' };
+    expect(JSON.stringify(renderPolicy(boundaryText, longest)).length).toBeLessThan(6_144);
+  });
+
+  test("lets no role set or remove the tags the workflows' role trusts, nor change a security group of another project or environment", () => {
+    // Else a role policy the workflows write (within the boundary) could tag, then open, another environment's groups.
+    const denies = boundary.Statement.filter((s) => s.Effect === 'Deny');
+    const tagDeny = denies.find((s) => matchesAction(s, 'ec2:CreateTags') && matchesAction(s, 'ec2:DeleteTags'));
+    expect(tagDeny).toMatchObject({ Resource: '*', Condition: { 'ForAnyValue:StringEquals': { 'aws:TagKeys': ['project', 'environment'] } } });
+    const groupRules = ['ec2:AuthorizeSecurityGroupIngress', 'ec2:AuthorizeSecurityGroupEgress', 'ec2:RevokeSecurityGroupIngress', 'ec2:ModifySecurityGroupRules', 'ec2:DeleteSecurityGroup'];
+    for (const [key, value] of [['aws:ResourceTag/project', 'acme'], ['aws:ResourceTag/environment', 'dev']]) {
+      const deny = denies.find((s) => s.Condition?.StringNotEquals?.[key] === value);
+      expect(deny?.Resource).toBe('arn:aws:ec2:eu-west-1:123456789012:security-group/*');
+      expect(groupRules.filter((action) => !matchesAction(deny!, action))).toEqual([]);
+    }
+  });
+
+  test.each([
+    ['iam:PutRolePolicy', role('acme-dev-training-job')],
+    ['iam:CreateRole', role('acme-dev-anything')],
+    ['iam:AttachRolePolicy', role('acme-dev-training-job')],
+    ['iam:DeleteRolePermissionsBoundary', role('acme-dev-training-job')],
+    ['iam:UpdateAssumeRolePolicy', role('admin')],
+    ['iam:CreateAccessKey', 'arn:aws:iam::123456789012:user/admin'],
+    ['iam:CreatePolicyVersion', 'arn:aws:iam::123456789012:policy/mlops-boundary/acme-dev'],
+    ['sts:AssumeRole', role('admin')],
+  ])('denies %s on %s, whatever a role policy grants', (action, arn) => {
+    expect(decide(boundary, action, arn)).toBe('deny');
+  });
+
+  test.each([
+    ['s3:GetObject', 'arn:aws:s3:::acme-prod-mlflow-artifacts-123456789012/artifacts/1/model.pkl'],
+    ['s3:PutObject', 'arn:aws:s3:::acme-terraform-state/acme/dev/mlflow-server.tfstate'],
+    ['ssm:GetParameter', 'arn:aws:ssm:eu-west-1:123456789012:parameter/acme/prod/mlflow-server/tracking-uri'],
+    ['secretsmanager:GetSecretValue', 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:acme/prod/db-AbCdEf'],
+    ['ecr:BatchGetImage', 'arn:aws:ecr:eu-west-1:123456789012:repository/acme-prod-training'],
+    ['logs:PutLogEvents', 'arn:aws:logs:eu-west-1:123456789012:log-group:/mlops/acme-prod-mlflow-server:log-stream:x'],
+    ['iam:PassRole', role('acme-prod-training-job')],
+    ['dynamodb:Scan', 'arn:aws:dynamodb:eu-west-1:123456789012:table/acme-dev-anything'],
+  ])('allows no %s outside the environment (%s)', (action, arn) => {
+    expect(decide(boundary, action, arn)).not.toBe('allow');
+  });
+
+  test.each([
+    ['s3:PutObject', 'arn:aws:s3:::acme-dev-mlflow-artifacts-123456789012/artifacts/1/model.pkl'],
+    ['ssm:GetParameter', 'arn:aws:ssm:eu-west-1:123456789012:parameter/acme/dev/mlflow-server/tracking-uri'],
+    ['ecr:BatchGetImage', 'arn:aws:ecr:eu-west-1:123456789012:repository/acme-dev-training'],
+    ['logs:PutLogEvents', 'arn:aws:logs:eu-west-1:123456789012:log-group:/aws/batch/acme-dev-wine-training:log-stream:x'],
+    ['iam:PassRole', role('acme-dev-wine-train-instance')],
+    ['iam:CreateServiceLinkedRole', 'arn:aws:iam::123456789012:role/aws-service-role/spot.amazonaws.com/AWSServiceRoleForEC2Spot'],
+  ])('allows %s inside the environment (%s)', (action, arn) => {
+    expect(decide(boundary, action, arn)).toBe('allow');
+  });
+});
+
 /**
  * The AWS services behind each Terraform resource and data source type the stacks use. A type not
  * in this table fails the coverage test below: add it here and make sure the role's policy allows it.
  */
 const SERVICE_OF_TYPE: [RegExp, string][] = [
-  [/^aws_(vpc|vpc_.+|subnet|subnets|route|route_table.*|main_route_table_association|internet_gateway|nat_gateway|eip|security_group|security_group_rule|default_security_group|default_route_table|default_network_acl|network_acl.*|ec2_client_vpn_.+|launch_template|availability_zones)$/, 'ec2'],
+  [/^aws_(vpc|vpc_.+|subnet|subnets|route|route_table.*|main_route_table_association|internet_gateway|nat_gateway|eip|security_group|security_group_rule|default_security_group|default_route_table|default_network_acl|network_acl.*|ec2_client_vpn_.+|launch_template|availability_zones|flow_log)$/, 'ec2'],
   [/^aws_s3_/, 's3'],
   [/^aws_iam_(role|role_policy|role_policy_attachment|instance_profile|service_linked_role|policy)$/, 'iam'],
   [/^aws_ecr_/, 'ecr'],
@@ -218,17 +378,31 @@ const NAMED_RESOURCES: Record<string, { attribute: string; arn: (name: string) =
   aws_cloudwatch_metric_alarm: { attribute: 'alarm_name', arn: (n) => `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${n}`, action: 'cloudwatch:PutMetricAlarm' },
 };
 
-/** IAM's wildcard matching: `*` any run of characters, `?` one; actions ignore case. */
-const wildcard = (pattern: string, flags = '') =>
-  new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, flags);
 const allows = (policy: Policy, action: string, arn: string) =>
   policy.Statement.some(
     (s) => list(s.Action).some((a) => wildcard(a, 'i').test(action)) && list(s.Resource).some((r) => wildcard(r).test(arn)),
   );
 
+/**
+ * The actions the stack's roles are granted, in the three forms a role policy takes here: a JSON
+ * string, Terraform's `jsonencode({…})`, and an aws_iam_policy_document (trust documents excluded).
+ */
+function roleActionsOf(json: { resource?: Record<string, Record<string, Record<string, unknown>>>; data?: object }): string[] {
+  const actions: string[] = [];
+  for (const { policy } of Object.values(json.resource?.aws_iam_role_policy ?? {}) as { policy: string }[]) {
+    if (policy.startsWith('{')) actions.push(...(JSON.parse(policy) as Policy).Statement.flatMap((s) => list(s.Action)));
+    for (const [, value] of policy.matchAll(/"Action" = (\[[^\]]*\]|"[^"]*")/g)) actions.push(...list(JSON.parse(value) as string | string[]));
+  }
+  const documents = Object.values((json.data as Record<string, Record<string, { statement: { actions?: string[]; principals?: unknown }[] }>> | undefined)?.aws_iam_policy_document ?? {});
+  for (const document of documents) actions.push(...document.statement.filter((s) => !s.principals).flatMap((s) => s.actions ?? []));
+  return actions;
+}
+
 describe('the role policy covers what the stacks create', () => {
   let types: Map<string, string[]>;
   let named: { type: string; address: string; name: string }[];
+  let roleBoundaries: string[];
+  let roleActions: Set<string>;
   let outdir: string;
   const saved = { ...process.env };
 
@@ -246,6 +420,8 @@ describe('the role policy covers what the stacks create', () => {
     await (synth.handler as (args: { json: boolean }) => Promise<void>)({ json: false });
     types = new Map();
     named = [];
+    roleBoundaries = [];
+    roleActions = new Set();
     for (const stack of readdirSync(join(outdir, 'stacks'))) {
       const json = JSON.parse(readFileSync(join(outdir, 'stacks', stack, 'cdk.tf.json'), 'utf8')) as {
         resource?: Record<string, Record<string, Record<string, unknown>>>;
@@ -255,6 +431,8 @@ describe('the role policy covers what the stacks create', () => {
         if (!type.startsWith('aws_')) continue; // tls, random, … call no AWS API
         types.set(type, [...(types.get(type) ?? []), stack]);
       }
+      for (const role of Object.values(json.resource?.aws_iam_role ?? {})) roleBoundaries.push(String(role.permissions_boundary));
+      for (const action of roleActionsOf(json)) roleActions.add(action);
       for (const [type, resources] of Object.entries(json.resource ?? {})) {
         const attribute = NAMED_RESOURCES[type]?.attribute;
         if (!attribute) continue;
@@ -297,6 +475,21 @@ describe('the role policy covers what the stacks create', () => {
       .filter(({ action, arn }) => !allows(policy, action, arn))
       .map(({ address, action, arn }) => `${address}: ${action} on ${arn}`);
     expect(refused).toEqual([]);
+  });
+
+  test('every role the stacks create carries the boundary the role policy demands', () => {
+    const policy = renderPolicy(templateText, { project: 'acme', env: 'dev', state_bucket: 'acme-terraform-state', region: REGION, account_id: ACCOUNT });
+    const demanded = policy.Statement.find((s) => s.Sid === 'IamRoleWritesOnlyWithTheBoundary')?.Condition?.StringEquals?.['iam:PermissionsBoundary'];
+    expect(demanded).toBe(`arn:aws:iam::${ACCOUNT}:policy/mlops-boundary/acme-dev`);
+    expect(roleBoundaries.length).toBeGreaterThan(5);
+    const resolved = roleBoundaries.map((arn) => arn.replace(/\$\{data\.aws_partition\.[^}]+\}/, 'aws').replace(/\$\{data\.aws_caller_identity\.[^}]+\}/, ACCOUNT));
+    expect(new Set(resolved)).toEqual(new Set([demanded]));
+  });
+
+  test("the boundary allows every action the stacks' role policies grant (else the roles would silently lose it)", () => {
+    const boundary = renderPolicy(readFileSync(join(repoRoot, 'policies', 'stack-roles-boundary.json'), 'utf8'), { project: 'acme', env: 'dev', state_bucket: 'unused', region: REGION, account_id: ACCOUNT });
+    expect(roleActions.size).toBeGreaterThan(10);
+    expect([...roleActions].filter((action) => !boundary.Statement.some((s) => s.Effect === 'Allow' && matchesAction(s, action)))).toEqual([]);
   });
 
   test('the name check refuses a resource outside the environment', () => {
