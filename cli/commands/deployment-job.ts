@@ -5,7 +5,8 @@ import { resolveTrackingUri } from '../effects/tracking-uri.js';
 import type { Command } from '../command.js';
 import { printJson, withJson, withModel, withProject, withYes } from '../command.js';
 import { buildDeploymentStack, deploymentStackId, placeholderRelease } from '../builders/deployment.js';
-import { createDockerClient, createEcrRegistry, publishImage, type ImageBuildMode } from '../effects/container-image.js';
+import { createContainerEngine } from '../effects/container-engine.js';
+import { createEcrRegistry, publishImage, type ImageBuildMode } from '../effects/container-image.js';
 import { createMetricsPublisher } from '../effects/cloudwatch-metrics.js';
 import { createDeploymentBucket } from '../effects/deployment-bucket.js';
 import { MlflowClient, parseModelSpec, resolveModelVersion } from '../effects/mlflow.js';
@@ -192,7 +193,7 @@ export async function runDeploymentJob(args: DeployArgs, reporter: Reporter, env
     }
     const image = await publishImage({
       registry: createEcrRegistry(),
-      docker: createDockerClient(),
+      docker: createContainerEngine(),
       repositoryName: names.repository,
       repositoryUri: await repositoryUri(names.repository),
       tag: context.tag,

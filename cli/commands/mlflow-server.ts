@@ -11,7 +11,8 @@ import {
   mlflowServerImageTag,
   pinMlflowRequirement,
 } from '../builders/mlflow-server.js';
-import { createDockerClient, createEcrRegistry, publishImage, type DockerClient, type ImageBuildMode, type ImageRegistry, type PublishedImage } from '../effects/container-image.js';
+import { createContainerEngine, type ContainerEngine } from '../effects/container-engine.js';
+import { createEcrRegistry, publishImage, type ImageBuildMode, type ImageRegistry, type PublishedImage } from '../effects/container-image.js';
 import { repositoryUri } from '../effects/serving-image.js';
 import { createTerraformRunner, describePlan, resolveTerraformBinary, type PlanSummary, type TerraformRunner } from '../effects/terraform.js';
 import { ExternalError, UsageError } from '../errors.js';
@@ -32,7 +33,7 @@ export interface MlflowServerEffects {
   /** Objects in the state bucket: the stack's state (read-only) and the VPN certificates. */
   readonly stateStore: ObjectStore;
   readonly registry: ImageRegistry;
-  readonly docker: DockerClient;
+  readonly docker: ContainerEngine;
   /** The URI of an existing ECR repository. */
   repositoryUri(name: string): Promise<string>;
   /** Whether a bucket holds any object version or delete marker; undefined when there is no such bucket. */
@@ -48,7 +49,7 @@ export async function createMlflowServerEffects(environment: Environment, report
     runner,
     stateStore: createS3ObjectStore(environment.stateBucket, s3),
     registry: createEcrRegistry(ecr),
-    docker: createDockerClient(),
+    docker: createContainerEngine(),
     repositoryUri: (name) => repositoryUri(name, ecr),
     async bucketHoldsObjects(bucket) {
       try {

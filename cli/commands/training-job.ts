@@ -7,7 +7,8 @@ import type { Command } from '../command.js';
 import { printJson, withJson, withProject, withYes } from '../command.js';
 import { ExternalError, UsageError, violationsMessage } from '../errors.js';
 import { buildTrainingStack, buildTrainingStackForRemoval, synthesizeTrainingStack, trainingInputs, type TrainingInputs } from '../builders/training.js';
-import { createDockerClient, createEcrRegistry, publishImage, type ImageBuildMode } from '../effects/container-image.js';
+import { createContainerEngine } from '../effects/container-engine.js';
+import { createEcrRegistry, publishImage, type ImageBuildMode } from '../effects/container-image.js';
 import { MlflowClient, findVersionRegisteredByRun, uniqueRunName } from '../effects/mlflow.js';
 import { createTerraformRunner, resolveTerraformBinary, type TerraformRunner } from '../effects/terraform.js';
 import { MAX_ML_PROJECT_NAME_LENGTH, loadMlProject, type MlProject } from '../ml-project.js';
@@ -182,7 +183,7 @@ async function attachToJob({ project, stackDir, runner, batch, environment }: Jo
  */
 async function applyPublishAndSubmit({ args, project, inputs, stackDir, runner, batch, reporter, environment }: JobContext): Promise<LaunchedJob | undefined> {
   const registry = createEcrRegistry(new ECRClient({ region: environment.region }));
-  const docker = createDockerClient();
+  const docker = createContainerEngine();
   const repositoryName = trainingResourceNames(ResourceNamer.forEnvironment(environment.project, environment.envName).child(project.name)).repository;
   if (args['image-build'] === 'auto' && !(await docker.engineAvailable())) {
     const published = await registry.imageExists(repositoryName, inputs.imageTag).catch(() => false);
