@@ -121,18 +121,19 @@ install_actionlint() {
   GOBIN="$(dirname "$actionlint_bin")" go install "github.com/rhysd/actionlint/cmd/actionlint@v$ACTIONLINT_VERSION"
 }
 
-# Debian packages: installed with apt-get where this runs as root on Debian/Ubuntu, else the image
-# tests say what is missing.
+# Debian packages: installed with apt-get where this runs as root (or with passwordless sudo, as on
+# CI runners) on Debian/Ubuntu; elsewhere the image tests say what is missing.
 install_image_packages() {
-  local missing=() tool
+  local missing=() tool as_root=()
   for tool in podman buildah mmdebstrap; do command -v "$tool" >/dev/null || missing+=("$tool"); done
   [ "${#missing[@]}" -eq 0 ] && return
-  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
-    log "skipped the image toolchain: ${missing[*]} missing and apt-get cannot install them here (not root, or not Debian/Ubuntu); install them, or the image tests fail saying so"
+  [ "$(id -u)" -eq 0 ] || as_root=(sudo -n)
+  if ! command -v apt-get >/dev/null || { [ "${#as_root[@]}" -gt 0 ] && ! sudo -n true 2>/dev/null; }; then
+    log "skipped the image toolchain: ${missing[*]} missing and apt-get cannot install them here (not Debian/Ubuntu, or neither root nor passwordless sudo); install them, or the image tests fail saying so"
     return 1
   fi
   log "installing ${missing[*]} from the Debian mirror"
-  if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; }; then
+  if ! { "${as_root[@]}" apt-get update -qq && "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; }; then
     log "skipped the image toolchain: apt-get could not install ${missing[*]}; the image tests fail saying so"
     return 1
   fi

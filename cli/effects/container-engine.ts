@@ -96,6 +96,8 @@ export interface RunRequest {
   /** Replaces the image's CMD (the entry point stays), as `docker run IMAGE COMMAND…` does. */
   readonly command?: readonly string[];
   readonly env?: Readonly<Record<string, string>>;
+  /** `host:container[:options]` bind mounts. */
+  readonly volumes?: readonly string[];
 }
 
 /**
@@ -105,12 +107,15 @@ export interface RunRequest {
  * `buildah from`, given the image's resolved entry command (buildah run does not apply it).
  */
 export function runArgs(engine: ContainerEngineName, request: RunRequest, entry?: readonly string[]): string[] {
-  const env = Object.entries(request.env ?? {}).flatMap(([name, value]) => ['--env', `${name}=${value}`]);
+  const options = [
+    ...Object.entries(request.env ?? {}).flatMap(([name, value]) => ['--env', `${name}=${value}`]),
+    ...(request.volumes ?? []).flatMap((volume) => ['--volume', volume]),
+  ];
   if (engine === 'buildah') {
     if (!entry) throw new Error('buildah run needs the resolved entry command');
-    return ['run', '--isolation', 'chroot', ...env, request.name, '--', ...entry];
+    return ['run', '--isolation', 'chroot', ...options, request.name, '--', ...entry];
   }
-  return ['run', '--rm', '--name', request.name, '--network', 'host', '--pull', 'never', ...env, request.image, ...(request.command ?? [])];
+  return ['run', '--rm', '--name', request.name, '--network', 'host', '--pull', 'never', ...options, request.image, ...(request.command ?? [])];
 }
 
 export interface RunResult {

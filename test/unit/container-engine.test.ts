@@ -111,12 +111,13 @@ describe('engine arguments', () => {
   });
 
   it('runs on the host network with every engine: docker and podman with --network host, buildah with chroot isolation', () => {
-    const run = { image: 'wine:abc', name: 'mlops-run-1', command: ['python', 'train.py'], env: { MLFLOW_TRACKING_URI: 'http://127.0.0.1:5000' } };
+    const run = { image: 'wine:abc', name: 'mlops-run-1', command: ['python', 'train.py'], env: { MLFLOW_TRACKING_URI: 'http://127.0.0.1:5000' }, volumes: ['/tmp/a:/a:ro'] };
     expect(runArgs('docker', run)).toEqual([
-      'run', '--rm', '--name', 'mlops-run-1', '--network', 'host', '--pull', 'never', '--env', 'MLFLOW_TRACKING_URI=http://127.0.0.1:5000', 'wine:abc', 'python', 'train.py',
+      'run', '--rm', '--name', 'mlops-run-1', '--network', 'host', '--pull', 'never', '--env', 'MLFLOW_TRACKING_URI=http://127.0.0.1:5000', '--volume', '/tmp/a:/a:ro', 'wine:abc', 'python', 'train.py',
     ]);
     expect(runArgs('buildah', run, ['python', 'train.py'])).toEqual([
-      'run', '--isolation', 'chroot', '--env', 'MLFLOW_TRACKING_URI=http://127.0.0.1:5000', 'mlops-run-1', '--', 'python', 'train.py',
+      'run', '--isolation', 'chroot', '--env', 'MLFLOW_TRACKING_URI=http://127.0.0.1:5000', '--volume', '/tmp/a:/a:ro', 'mlops-run-1', '--', 'python', 'train.py',
     ]);
+    expect(() => runArgs('buildah', run)).toThrow('buildah run needs the resolved entry command');
   });
 });
