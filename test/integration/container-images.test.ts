@@ -3,7 +3,7 @@ import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { trainingInputs, type TrainingInputs } from '../../cli/builders/training.js';
-import type { ContainerEngine } from '../../cli/effects/container-engine.js';
+import { createContainerEngine, type ContainerEngine } from '../../cli/effects/container-engine.js';
 import { publishImage } from '../../cli/effects/container-image.js';
 import { MlflowClient, findVersionRegisteredByRun, uniqueRunName, type ModelVersion } from '../../cli/effects/mlflow.js';
 import { downloadModel, type DownloadedModel } from '../../cli/effects/model-artifacts.js';
@@ -14,7 +14,7 @@ import { createReporter } from '../../cli/progress.js';
 import { loadSettings } from '../../cli/settings/load.js';
 import { jobCommand, prepareBuildContext } from '../../cli/training/image.js';
 import { TRAINING_ENVIRONMENT_VARIABLES } from '../../stacks/training/job-definition.js';
-import { fillWheelhouse, listeningAddresses, loopbackServingNginx, provideBaseImages, removeImagesOf, testContainerEngine } from '../harness/container-images.js';
+import { fillWheelhouse, listeningAddresses, loopbackServingNginx, provideBaseImages, removeImagesOf, TEST_ENGINE_ENV, testContainerEngine } from '../harness/container-images.js';
 import { startLocalRegistry, type LocalRegistry } from '../harness/local-registry.js';
 import { startTestMlflowServer, type TestMlflowServer } from '../harness/mlflow.js';
 import { removeTrainingScratch, TRAINING_TEST_ENVIRONMENT, trainingScratchDir } from '../harness/training-project.js';
@@ -95,6 +95,26 @@ describe('training and serving images', () => {
     expect(elsewhere.imageTag).toBe(inputs.imageTag);
     writeFileSync(join(root, project.name, 'train.py'), `${readFileSync(join(project.dir, 'train.py'), 'utf8')}\n`);
     expect(trainingInputs({ environment: TRAINING_TEST_ENVIRONMENT, settings: loadSettings() }, loadMlProject(project.name, root)).imageTag).not.toBe(inputs.imageTag);
+  });
+
+  it('builds and pushes with podman alone, the same way (podman cannot run containers here: crun refuses the host cgroups)', async () => {
+    const podman = createContainerEngine({ env: { ...process.env, ...TEST_ENGINE_ENV, MLOPS_CONTAINER_ENGINE: 'podman' }, pull: 'never' });
+    expect(await podman.select()).toEqual({ engine: 'podman' });
+    const dir = trainingScratchDir('mlops-podman-context-');
+    const base = (await provideBaseImages(inputs.dockerfile))[0];
+    writeFileSync(join(dir, 'Dockerfile'), `FROM ${base}\nRUN ["python", "-c", "open('/built-by', 'w').write('podman')"]\n`);
+    const published = await publishImage({
+      registry,
+      docker: podman,
+      repositoryName: 'acme-dev-podman',
+      repositoryUri: registry.repositoryUri('acme-dev-podman'),
+      tag: 'v1',
+      prepareContext: () => ({ dir, cleanup: () => undefined }),
+      mode: 'auto',
+      reporter,
+    });
+    expect(published.action).toBe('built-and-pushed');
+    expect(await registry.imageExists('acme-dev-podman', 'v1')).toBe(true);
   });
 
   describe('the serving image', () => {
