@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the offline toolchain the tests need, idempotently, cached outside the repo keyed by
 # version: a Python virtualenv (mlflow, scikit-learn, moto), OpenTofu and the hashicorp/aws provider
-# built from their Go modules into a filesystem mirror, and actionlint.
-# Usage: scripts/install-tools.sh [all|python|tofu|provider|actionlint|env|python-env]
+# built from their Go modules into a filesystem mirror, actionlint, and what the image tests need
+# (podman, buildah, a Debian base image, a local OCI registry).
+# Usage: scripts/install-tools.sh [all|python|tofu|provider|actionlint|images|env|python-env]
 #   env         prints the shell exports that point the CLI and the tests at the cached tools;
 #   python-env  only the Python one (for the commands that run MLflow's own CLI; real AWS runs keep
 #               the user's terraform/tofu and provider).
@@ -16,6 +17,13 @@ TOFU_VERSION=1.10.10
 AWS_PROVIDER_MODULE_VERSION=v1.60.1-0.20260602190131-5f2286d6d836
 AWS_PROVIDER_VERSION=6.47.1
 ACTIONLINT_VERSION=1.7.12
+CRANE_VERSION=0.22.1
+# The image tests' base: Debian bookworm's Python 3.11 with pip, made with mmdebstrap (no registry
+# needed) and tagged, at test time, with the name each Dockerfile's FROM asks for. Debian's
+# EXTERNALLY-MANAGED marker is removed so `pip install` behaves as in the python:*-slim images.
+BASE_SUITE=bookworm
+BASE_PACKAGES=python3,python3-venv,python3-pip,python-is-python3,ca-certificates
+BASE_HOOK='rm -f "$1"/usr/lib/python3*/EXTERNALLY-MANAGED'
 
 repo_dir=$(cd "$(dirname "$0")/.." && pwd)
 cache=${MLOPS_TOOLS_CACHE:-$HOME/.cache/lean-mlops}
@@ -28,6 +36,10 @@ provider_rel="hashicorp/aws/$AWS_PROVIDER_VERSION/linux_amd64/terraform-provider
 provider_bin="$mirror/registry.opentofu.org/$provider_rel"
 cli_config="$cache/tofurc-$AWS_PROVIDER_VERSION"
 actionlint_bin="$cache/actionlint-$ACTIONLINT_VERSION/actionlint"
+crane_bin="$cache/crane-$CRANE_VERSION/crane"
+base_hash=$(printf '%s\n' "$BASE_SUITE" "$BASE_PACKAGES" "$BASE_HOOK" | sha256sum | cut -c1-12)
+base_tar="$cache/test-base-$base_hash.tar"
+base_image="localhost/lean-mlops-test-base:$base_hash"
 
 log() { printf '[tools %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
@@ -109,6 +121,49 @@ install_actionlint() {
   GOBIN="$(dirname "$actionlint_bin")" go install "github.com/rhysd/actionlint/cmd/actionlint@v$ACTIONLINT_VERSION"
 }
 
+# Debian packages: installed with apt-get where this runs as root (or with passwordless sudo, as on
+# CI runners) on Debian/Ubuntu; elsewhere the image tests say what is missing.
+install_image_packages() {
+  local missing=() tool as_root=()
+  for tool in podman buildah mmdebstrap; do command -v "$tool" >/dev/null || missing+=("$tool"); done
+  [ "${#missing[@]}" -eq 0 ] && return
+  [ "$(id -u)" -eq 0 ] || as_root=(sudo -n)
+  if ! command -v apt-get >/dev/null || { [ "${#as_root[@]}" -gt 0 ] && ! sudo -n true 2>/dev/null; }; then
+    log "skipped the image toolchain: ${missing[*]} missing and apt-get cannot install them here (not Debian/Ubuntu, or neither root nor passwordless sudo); install them, or the image tests fail saying so"
+    return 1
+  fi
+  log "installing ${missing[*]} from the Debian mirror"
+  if ! { "${as_root[@]}" apt-get update -qq && "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; }; then
+    log "skipped the image toolchain: apt-get could not install ${missing[*]}; the image tests fail saying so"
+    return 1
+  fi
+}
+
+# mmdebstrap picks its output format from the file name, so the partial file ends in .tar too.
+install_base_image() {
+  podman image exists "$base_image" && return
+  if [ ! -s "$base_tar" ]; then
+    log "making the image tests' base ($BASE_SUITE: $BASE_PACKAGES) with mmdebstrap"
+    with_progress "mmdebstrap $BASE_SUITE" mmdebstrap --quiet --variant=minbase --include="$BASE_PACKAGES" \
+      --customize-hook="$BASE_HOOK" "$BASE_SUITE" "${base_tar%.tar}.partial.tar"
+    mv "${base_tar%.tar}.partial.tar" "$base_tar"
+  fi
+  podman import --quiet "$base_tar" "$base_image" >/dev/null
+  log "imported $base_image"
+}
+
+install_crane() {
+  [ -x "$crane_bin" ] && return
+  log "installing crane $CRANE_VERSION (local OCI registry for the image tests)"
+  GOBIN="$(dirname "$crane_bin")" GOFLAGS=-trimpath go install "github.com/google/go-containerregistry/cmd/crane@v$CRANE_VERSION"
+}
+
+install_images() {
+  install_image_packages || return 0
+  install_base_image
+  install_crane
+}
+
 print_python_env() {
   echo "export MLOPS_PYTHON_BIN='$venv/bin'"
 }
@@ -119,6 +174,8 @@ print_env() {
 export MLOPS_TERRAFORM_BIN='$tofu_bin'
 export TF_CLI_CONFIG_FILE='$cli_config'
 export MLOPS_ACTIONLINT_BIN='$actionlint_bin'
+export MLOPS_CRANE_BIN='$crane_bin'
+export MLOPS_TEST_BASE_IMAGE='$base_image'
 ENV
 }
 
@@ -128,6 +185,7 @@ case "${1:-all}" in
   tofu) install_tofu ;;
   provider) install_provider ;;
   actionlint) install_actionlint ;;
+  images) install_images ;;
   env) print_env ;;
   python-env) print_python_env ;;
   all)
@@ -137,7 +195,8 @@ case "${1:-all}" in
     install_tofu
     install_provider
     install_actionlint
+    install_images
     wait "$python_pid"
     ;;
-  *) echo "usage: $0 [all|python|tofu|provider|actionlint|env|python-env]" >&2; exit 2 ;;
+  *) echo "usage: $0 [all|python|tofu|provider|actionlint|images|env|python-env]" >&2; exit 2 ;;
 esac

@@ -9,10 +9,10 @@ import {
   ImageNotFoundException,
   RepositoryNotFoundException,
 } from '@aws-sdk/client-ecr';
-import { execa } from 'execa';
 import { ExternalError } from '../../core/errors.js';
 import type { Reporter } from '../progress.js';
 import type { AwsContext } from './aws.js';
+import type { ContainerEngine } from './container-engine.js';
 
 /**
  * A content hash of a build context: every file's relative path and bytes (sorted, so the same
@@ -36,13 +36,13 @@ export function contentHashTag(dir: string, extra: readonly string[] = [], ignor
   return hash.digest('hex').slice(0, 16);
 }
 
-/** ECR, as far as image publishing needs it. */
+/** A registry (ECR in production), as far as image publishing needs it. */
 export interface ImageRegistry {
   /** The URI of an existing repository (`<account>.dkr.ecr.<region>.amazonaws.com/<name>`). */
   repositoryUri(repositoryName: string): Promise<string>;
   imageExists(repositoryName: string, tag: string): Promise<boolean>;
-  /** docker login credentials from ECR's authorization token. */
-  loginCredentials(): Promise<{ username: string; password: string; endpoint: string }>;
+  /** Login credentials (ECR's authorization token); undefined when the registry needs no login. */
+  loginCredentials(): Promise<{ username: string; password: string; endpoint: string } | undefined>;
 }
 
 export function createEcrRegistry(aws: AwsContext): ImageRegistry {
@@ -78,41 +78,6 @@ export function createEcrRegistry(aws: AwsContext): ImageRegistry {
   };
 }
 
-/** The docker client, as far as image publishing needs it. */
-export interface DockerClient {
-  /** Whether a Docker engine answers (the client alone is not enough to build). */
-  engineAvailable(): Promise<boolean>;
-  login(endpoint: string, username: string, password: string): Promise<void>;
-  build(contextDir: string, imageUri: string, reporter: Reporter): Promise<void>;
-  push(imageUri: string, reporter: Reporter): Promise<void>;
-}
-
-export function createDockerClient(binary = 'docker'): DockerClient {
-  const stream = async (args: string[], label: string, reporter: Reporter, input?: string) => {
-    const step = reporter.step(label);
-    const child = execa(binary, args, { reject: false, all: true, input });
-    child.all?.on('data', (chunk: Buffer) => process.stderr.write(chunk));
-    const result = await child;
-    if (result.exitCode !== 0) {
-      step.fail();
-      throw new ExternalError(`${label} failed (exit ${result.exitCode})`);
-    }
-    step.done();
-  };
-  return {
-    async engineAvailable() {
-      const result = await execa(binary, ['info', '--format', '{{.ServerVersion}}'], { reject: false, timeout: 15_000 });
-      return result.exitCode === 0 && result.stdout.trim() !== '';
-    },
-    async login(endpoint, username, password) {
-      const result = await execa(binary, ['login', '--username', username, '--password-stdin', endpoint], { input: password, reject: false, all: true });
-      if (result.exitCode !== 0) throw new ExternalError(`docker login to ${endpoint} failed: ${String(result.all).trim()}`);
-    },
-    build: (contextDir, imageUri, reporter) => stream(['build', '--pull', '--platform', 'linux/amd64', '-t', imageUri, contextDir], `docker build ${imageUri}`, reporter),
-    push: (imageUri, reporter) => stream(['push', imageUri], `docker push ${imageUri}`, reporter),
-  };
-}
-
 /** `auto` builds and pushes what ECR lacks; `skip` never builds (for emulators, which cannot store layers). */
 export type ImageBuildMode = 'auto' | 'skip';
 
@@ -124,12 +89,12 @@ export interface PublishedImage {
 /**
  * Makes sure `repositoryUri:tag` is in the registry: nothing is built or pushed when the tag is
  * already there; otherwise the context is prepared, built, pushed after a login with the registry's
- * token, and cleaned up whatever happens. The caller has checked that an engine answers
- * (applyRepositoryThenImage refuses before applying anything when none does).
+ * credentials (ECR's token), and cleaned up whatever happens.
  */
 export async function publishImage(options: {
   registry: ImageRegistry;
-  docker: DockerClient;
+  /** The container engine (docker, podman or buildah) that builds and pushes. */
+  docker: ContainerEngine;
   repositoryName: string;
   repositoryUri: string;
   tag: string;
@@ -147,10 +112,14 @@ export async function publishImage(options: {
     reporter.warn(`image build skipped (--image-build=skip): ECR has no ${imageUri}, so nothing can run it until it is pushed`);
     return { imageUri, action: 'skipped' };
   }
+  const selected = await docker.select();
+  if (!selected.engine) {
+    throw new ExternalError(`no container engine works (${selected.problems.join('; ')}), so ${imageUri} cannot be built: start Docker, or install podman or buildah`);
+  }
   const context = options.prepareContext();
   try {
     const credentials = await registry.loginCredentials();
-    await docker.login(credentials.endpoint, credentials.username, credentials.password);
+    if (credentials) await docker.login(credentials.endpoint, credentials.username, credentials.password);
     await docker.build(context.dir, imageUri, reporter);
     await docker.push(imageUri, reporter);
   } finally {

@@ -21,11 +21,14 @@ export interface ImageToPublish {
 export async function applyRepositoryThenImage(effects: StepEffects, stackDir: string, image: ImageToPublish): Promise<PublishedImage> {
   const { terraform, registry, docker, reporter } = effects;
   const { repositoryName } = image.repository;
-  if (image.mode === 'auto' && !(await docker.engineAvailable()) && !(await registry.imageExists(repositoryName, image.tag).catch(() => false))) {
-    throw new ExternalError(
-      `no Docker engine answers and the registry has no ${repositoryName}:${image.tag}, so the image cannot be built; nothing was applied. ` +
-        'Start Docker (or run where one is, e.g. CI), or pass --image-build skip if the image is pushed another way',
-    );
+  if (image.mode === 'auto') {
+    const selected = await docker.select();
+    if (!selected.engine && !(await registry.imageExists(repositoryName, image.tag).catch(() => false))) {
+      throw new ExternalError(
+        `no container engine works (${selected.problems.join('; ')}) and the registry has no ${repositoryName}:${image.tag}, so the image cannot be built; nothing was applied. ` +
+          'Start Docker, or install podman or buildah (MLOPS_CONTAINER_ENGINE picks one), or pass --image-build skip if the image is pushed another way',
+      );
+    }
   }
   await terraform.init(stackDir);
   const { repository } = image.repository;

@@ -1,6 +1,7 @@
 import type { Environment } from '../../core/environment.js';
 import { createAwsContext, type AwsContext } from '../effects/aws.js';
-import { createDockerClient, createEcrRegistry, type DockerClient, type ImageRegistry } from '../effects/container-image.js';
+import { createContainerEngine, type ContainerEngine } from '../effects/container-engine.js';
+import { createEcrRegistry, type ImageRegistry } from '../effects/container-image.js';
 import { createTerraformRunner, resolveTerraformBinary, type TerraformRunner } from '../effects/terraform.js';
 import type { Reporter } from '../progress.js';
 
@@ -11,7 +12,8 @@ export interface StepEffects {
   readonly aws: AwsContext;
   readonly terraform: TerraformRunner;
   readonly registry: ImageRegistry;
-  readonly docker: DockerClient;
+  /** docker, podman or buildah (MLOPS_CONTAINER_ENGINE, else the first that works). */
+  readonly docker: ContainerEngine;
 }
 
 export async function createStepEffects(environment: Environment, reporter: Reporter, env: NodeJS.ProcessEnv = process.env): Promise<StepEffects> {
@@ -21,6 +23,6 @@ export async function createStepEffects(environment: Environment, reporter: Repo
     aws,
     terraform: createTerraformRunner(await resolveTerraformBinary(env), reporter, env),
     registry: createEcrRegistry(aws),
-    docker: createDockerClient(),
+    docker: createContainerEngine({ env }),
   };
 }

@@ -8,9 +8,13 @@ import { throwIfViolations } from '../../core/errors.js';
 
 export type DatabaseEngine = 'postgres' | 'mysql';
 
-/** What each engine needs: its port, the version used when none is set, and the SQLAlchemy scheme MLflow's server takes. */
+/**
+ * What each engine needs: its port, the version used when none is set, and the SQLAlchemy scheme
+ * MLflow's server takes, naming the driver the server image installs (SQLAlchemy 2.1 made psycopg 3
+ * the default of a bare postgresql://, and the image has psycopg2).
+ */
 export const DATABASE_ENGINES: Record<DatabaseEngine, { port: number; defaultVersion: string; uriScheme: string }> = {
-  postgres: { port: 5432, defaultVersion: '17', uriScheme: 'postgresql' },
+  postgres: { port: 5432, defaultVersion: '17', uriScheme: 'postgresql+psycopg2' },
   mysql: { port: 3306, defaultVersion: '8.4', uriScheme: 'mysql+pymysql' },
 };
 

@@ -60,9 +60,11 @@ elif command == 'leftovers':
  * MLflow server would name its VPC, and the deployment keeps its data in a bucket of its own.
  *
  * Every run leaves AWS_REGION unset (the CLI's clients take TF_VAR_region), and one sets it to another
- * region to show that no call follows it. Every run passes `--image-build skip`: there is no Docker engine here and moto cannot store image
- * layers, so the serving image is generated and tagged but not built or pushed (moto's SageMaker does
- * not pull images, so the endpoint still reaches InService). moto also lacks UpdateEndpoint, so a
+ * region to show that no call follows it.
+ * Every run passes `--image-build skip`: moto cannot store image layers, so the serving image is
+ * generated and tagged but not pushed to its ECR (moto's SageMaker does not pull images, so the
+ * endpoint still reaches InService); test/integration/container-images.test.ts builds that image from
+ * MLflow's Dockerfile, pushes it to a real registry and calls it as SageMaker does. moto also lacks UpdateEndpoint, so a
  * rollout to version 2 is proven by its plan (`--plan-only`): the endpoint updated in place.
  * Where moto keeps less than AWS (an endpoint's DeploymentConfig, a model's network isolation,
  * bucket tags) or cannot evaluate a TLS-only bucket policy, the CLI writes an emulator override

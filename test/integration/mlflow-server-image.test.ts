@@ -6,8 +6,9 @@ import { requireTool, toolchainEnv } from '../harness/toolchain.js';
 
 /**
  * The server image's entry point (stacks/mlflow-server/image/serve.py) and the container command,
- * run against the pinned MLflow of the offline toolchain (the same version the image pins). No
- * Docker engine here, so the image itself is not built; what runs inside it is.
+ * run against the pinned MLflow of the offline toolchain (the same version the image pins), for the
+ * cases the running image cannot show cheaply (MySQL, missing variables, every option it passes);
+ * test/integration/mlflow-server-container.test.ts builds and runs the image itself.
  */
 describe('MLflow server image entry point', () => {
   const serve = join(MLFLOW_SERVER_IMAGE_DIR, 'serve.py');

@@ -16,8 +16,9 @@ import { privateKeysInStates, startMotoWithStateBucket } from './mlflow-server-s
  * What the emulator cannot do, and how this test deals with it:
  * - moto has no Client VPN: the settings switch the VPN off (its resources are proven by the synth
  *   and validate tiers, its certificates by test/unit/mlflow-server-vpn.test.ts).
- * - moto cannot store image layers and there is no Docker engine here: `--image-build skip`. The
- *   ECR repository is still created first and asked for the content-hash tag (DescribeImages).
+ * - moto cannot store image layers: `--image-build skip`. The ECR repository is still created first
+ *   and asked for the content-hash tag (DescribeImages); the image is built, pushed to a real
+ *   registry and run against PostgreSQL in test/integration/mlflow-server-container.test.ts.
  * - moto's Application Auto Scaling has no ListTagsForResource (the provider retries it for ever):
  *   min_tasks = max_tasks = 1, for which the stack makes no scaling target (autoscaling itself is
  *   proven by the synth and validate tiers).

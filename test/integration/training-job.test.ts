@@ -17,9 +17,10 @@ import { copyTestProject } from '../harness/training-project.js';
  * `training-job` and `training-job-rm` through the built CLI against moto (server mode, Batch in its
  * simple mode: jobs finish at once without Docker) and a real MLflow server, applied with OpenTofu.
  *
- * Every run passes `--image-build skip`: moto cannot store image layers and this machine has no
- * Docker engine, so the image is never built or pushed here; the job definition still names the
- * content-hash tag a real run would push, and the training command is run locally instead.
+ * Every run passes `--image-build skip`: moto cannot store image layers, so the image is not pushed
+ * to its ECR; the job definition still names the content-hash tag a real run would push, and the
+ * training command is run locally instead. The image itself is built, pushed to a real registry and
+ * run in test/integration/container-images.test.ts.
  *
  * The MLflow server stack is not applied here (moto lacks Client VPN): settings.tracking_uri names
  * the test MLflow server, so the jobs run in moto's default VPC, as a team with its own server would.
@@ -161,7 +162,7 @@ describe('training-job against moto and a real MLflow server', () => {
     expect(badPolicy.stderr).toContain('unknown placeholder ${bucket}');
 
     // A Docker host that does not answer, so the check holds on machines that have an engine (CI runners) too.
-    const noEngine = await cli(['training-job', '--project', 'wine'], { DOCKER_HOST: 'unix:///nonexistent/docker.sock' });
+    const noEngine = await cli(['training-job', '--project', 'wine'], { MLOPS_CONTAINER_ENGINE: 'docker', DOCKER_HOST: 'unix:///nonexistent/docker.sock' });
     expectExit(noEngine, 1);
     expect(noEngine.stderr).toContain('no Docker engine answers');
     expect(noEngine.stderr).toContain('nothing was applied');
