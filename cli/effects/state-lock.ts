@@ -36,7 +36,7 @@ export interface LockWait {
   readonly reporter: Reporter;
   /** @default 5 */
   readonly pollSeconds?: number;
-  /** A countdown line at most this often (and whenever the holder changes). @default 15 */
+  /** A countdown line at most this often (and whenever the holder changes). @default 10 */
   readonly printSeconds?: number;
   readonly now?: () => Date;
   readonly sleep?: (ms: number) => Promise<void>;
@@ -52,7 +52,7 @@ export async function waitForStateLock(wait: LockWait): Promise<number> {
   const now = wait.now ?? (() => new Date());
   const sleep = wait.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const pollMs = (wait.pollSeconds ?? 5) * 1000;
-  const printMs = (wait.printSeconds ?? 15) * 1000;
+  const printMs = (wait.printSeconds ?? 10) * 1000;
   let lock = await readLock(wait.store, wait.lockKey);
   if (!lock) return wait.waitSeconds;
   const started = now().getTime();

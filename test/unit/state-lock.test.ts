@@ -146,7 +146,7 @@ describe('waitForStateLock', () => {
     const { wait, reporter } = scenario(20);
     await expect(waitForStateLock(wait)).resolves.toBe(40);
     expect(reporter.lines[0]).toBe('Stack training-wine is locked by ci@runner-42 since 2026-12-01 09:02:03 UTC (1m00s ago), for apply (lock ID 0b6a8c3e-1f9e-7c41-2d55-9a0e6f3b1c77); waiting up to 1m00s (terraform.lock_wait_seconds) …');
-    expect(reporter.lines).toContain('  [15s] still locked by ci@runner-42 (apply); 45s left');
+    expect(reporter.lines).toContain('  [10s] still locked by ci@runner-42 (apply); 50s left');
     expect(reporter.lines.at(-1)).toBe('  [20s] the lock of training-wine was released; going on');
   });
 
@@ -155,7 +155,7 @@ describe('waitForStateLock', () => {
     const failure = waitForStateLock(wait);
     await expect(failure).rejects.toThrow(StateLockedError);
     await expect(failure).rejects.toThrow(/stack training-wine is locked \(waited 1m00s; terraform.lock_wait_seconds\): held by ci@runner-42[\s\S]*mlops unlock --stack training-wine/);
-    expect(reporter.lines).toContain('  [45s] still locked by ci@runner-42 (apply); 15s left');
+    expect(reporter.lines).toContain('  [50s] still locked by ci@runner-42 (apply); 10s left');
     expect(reporter.lines.at(-1)).toBe('  [1m00s] still locked by ci@runner-42 after 1m00s; giving up');
   });
 
