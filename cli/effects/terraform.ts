@@ -4,6 +4,7 @@ import { execa } from 'execa';
 import { ExternalError, InterruptedError, UsageError } from '../../core/errors.js';
 import { interruptionReport, type PlannedChange } from '../../core/interrupted-run.js';
 import { parseLockInfoBlock, StateLockedError } from '../../core/state-lock.js';
+import { unrecordedResources, UnrecordedResourcesError } from '../../core/unrecorded-resources.js';
 import type { Reporter } from '../progress.js';
 import { forwardOneInterrupt, type SignalSource } from './interrupt.js';
 import { stackLockOf, waitForStateLock, type LockWait, type StateObjects } from './state-lock.js';
@@ -195,6 +196,8 @@ export interface TerraformRunner {
   outputs(stackDir: string): Promise<Record<string, unknown>>;
   /** Breaks the stack's state lock `lockId` (`force-unlock -force`); the caller decides whether it may. */
   forceUnlock(stackDir: string, lockId: string): Promise<void>;
+  /** Records an existing resource in the state under `address` (`import`). */
+  importResource(stackDir: string, address: string, id: string): Promise<void>;
 }
 
 export interface TerraformRunnerOptions {
@@ -246,6 +249,8 @@ export function createTerraformRunner(binary: TerraformBinary, reporter: Reporte
     if (result.exitCode !== 0) {
       step.fail();
       if (output.includes('Error acquiring the state lock')) throw new StateLockedError(basename(stackDir), parseLockInfoBlock(output), new Date(), lockWaitSeconds);
+      const unrecorded = args[0] === 'apply' ? unrecordedResources(output) : [];
+      if (unrecorded.length > 0) throw new UnrecordedResourcesError(stackDir, unrecorded, binary.flavor, `${binary.flavor} apply failed in ${stackDir}`);
       const tail = output.split('\n').slice(-40).join('\n');
       throw new ExternalError(`${binary.flavor} ${args[0]} failed in ${stackDir} (exit ${result.exitCode})${quiet ? `:\n${tail}` : ''}`);
     }
@@ -280,6 +285,9 @@ export function createTerraformRunner(binary: TerraformBinary, reporter: Reporte
     },
     async forceUnlock(stackDir, lockId) {
       await run(stackDir, ['force-unlock', '-force', '-no-color', lockId], 'force-unlock', { quiet: true });
+    },
+    async importResource(stackDir, address, id) {
+      await run(stackDir, ['import', '-input=false', '-no-color', address, id], `import ${address}`, { quiet: true, locks: true });
     },
   };
 }

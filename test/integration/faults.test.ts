@@ -176,4 +176,17 @@ describe('faults: locks, interrupts and removal in any order (training stack, mo
     expect(await motoResourceNames(moto, 'acme-dev-wine-')).toEqual([]);
     expect(await stateObjects()).toEqual([STATE_KEY]);
   });
+
+  it('the next run adopts what a killed run created but never recorded (an ECR repository, a log group: their names are their IDs)', async () => {
+    await motoPython(
+      moto,
+      "boto3.client('ecr', **kw).create_repository(repositoryName='acme-dev-wine-training')\nboto3.client('logs', **kw).create_log_group(logGroupName='/aws/batch/acme-dev-wine-training')",
+    );
+    const result = await cli(TRAIN);
+    expectExit(result, 0);
+    expect(result.stderr).toContain('acme-dev-wine-training exists but is not in the state (a killed run made it); adopting it (import)');
+    expect(result.stderr).toContain('/aws/batch/acme-dev-wine-training exists but is not in the state (a killed run made it); adopting it (import)');
+    const withoutDefinitions = (names: string[]) => names.filter((name) => !name.startsWith('job-definition'));
+    expect(withoutDefinitions(await motoResourceNames(moto, 'acme-dev-wine-'))).toEqual(withoutDefinitions(fargateTrainingResources('acme-dev-wine', 0)));
+  });
 });
