@@ -10,7 +10,7 @@ WITH_TOOLS := eval "$$(scripts/install-tools.sh env)" &&
 SOURCES := $(shell find core cli stacks -name '*.ts') cli/settings.json tsconfig.json
 
 .PHONY: help install tools python-tools build synth test demo \
-	mlflow-server mlflow-server-rm vpn-config training-job training-job-rm deployment-job deployment-job-rm monitor \
+	mlflow-server mlflow-server-rm vpn-config training-job training-job-rm deployment-job deployment-job-rm monitor unlock \
 	local-mlflow-server local-mlflow-server-rm local-training local-deployment local-deployment-rm \
 	local-deployment-test local-batch-inference
 
@@ -53,6 +53,8 @@ deployment-job-rm: dist ## Remove project=x's endpoint and everything of its dep
 	$(WITH_PYTHON) $(MLOPS) deployment-job-rm --project "$(project)"
 monitor: dist ## Compare project=x's captured requests with its training baseline; publishes to the dashboard
 	$(MLOPS) monitor --project "$(project)"
+unlock: dist ## Break stack=ID's stale Terraform lock (mlflow-server, training-x, deployment-x): shows the holder, refuses while it may be alive, asks first unless CI is set
+	$(MLOPS) unlock --stack "$(stack)" $(if $(force),--force)
 
 local-mlflow-server: dist python-tools ## Start a local MLflow server and registry
 	$(WITH_PYTHON) $(MLOPS) local-mlflow-server

@@ -9,10 +9,26 @@ export class UsageError extends Error {
 
 /** An outside tool or service failed (terraform, AWS, MLflow, docker) or the job itself failed. Exit code 1. */
 export class ExternalError extends Error {
-  readonly exitCode = 1;
+  readonly exitCode: number = 1;
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'ExternalError';
+  }
+}
+
+/**
+ * The run was stopped by SIGINT (exit 130) or SIGTERM (exit 143), the shell's codes for them, after
+ * Terraform finished its current operation and released its lock; the message says what was applied.
+ */
+export class InterruptedError extends ExternalError {
+  override readonly exitCode: number;
+  constructor(
+    readonly signal: 'SIGINT' | 'SIGTERM',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'InterruptedError';
+    this.exitCode = signal === 'SIGINT' ? 130 : 143;
   }
 }
 

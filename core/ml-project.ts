@@ -1,4 +1,5 @@
 import { UsageError, violationsMessage } from './errors.js';
+import { namePartViolations } from './naming.js';
 import {
   mergeRequirements,
   parseRequirementEntries,
@@ -9,6 +10,16 @@ import {
 /** The longest ML project name: `<project>-<env>-<name>-<suffix>` must fit every AWS name it feeds. */
 export const MAX_ML_PROJECT_NAME_LENGTH = 20;
 export const REQUIREMENTS_FILE = 'resource-requirements.json';
+
+/**
+ * Refuses an ML project name given by name alone (removal, unlock), before anything is looked up;
+ * `given` says how it was given (`project= (--project)`, `--stack training-x`).
+ */
+export function checkMlProjectName(name: string, given: string): void {
+  if (name.trim() === '') throw new UsageError(`${given} is required: the ML project`);
+  const violations = namePartViolations(name, MAX_ML_PROJECT_NAME_LENGTH);
+  if (violations.length > 0) throw new UsageError(violationsMessage(`${given}: the ML project name "${name}" cannot be used in AWS resource names`, violations));
+}
 
 export interface MlProject {
   readonly name: string;

@@ -15,7 +15,7 @@ import { JobQueue } from './training/job-queue.js';
 import { JobRole } from './training/job-role.js';
 import { TrainingJobDefinition } from './training/job-definition.js';
 import { trainingResourceNames } from '../core/training/names.js';
-import { TrainingNetwork } from './training/training-network.js';
+import { TrainingNetwork, type TrainingNetworkProps } from './training/training-network.js';
 
 export interface TrainingStackProps extends StackConfig {
   /** The ML project (a folder of ml-projects/) this stack trains. */
@@ -28,6 +28,11 @@ export interface TrainingStackProps extends StackConfig {
   readonly command: string[];
   /** The job role's policy template and the file it came from. */
   readonly jobPolicy: { readonly template: string; readonly source: string };
+  /**
+   * Where the network and tracking URI come from.
+   * @default from the settings — the MLflow server stack's SSM parameters, or `tracking_uri` with the training network settings
+   */
+  readonly network?: TrainingNetworkProps['source'];
 }
 
 /**
@@ -53,7 +58,8 @@ export class TrainingStack extends MlopsStack {
 
     const network = new TrainingNetwork(this, 'network', {
       source:
-        settings.tracking_uri === null
+        props.network ??
+        (settings.tracking_uri === null
           ? { kind: 'mlflow-server', parameters: sharedParameterNames(environment) }
           : {
               kind: 'own-server',
@@ -61,7 +67,7 @@ export class TrainingStack extends MlopsStack {
               vpcId: training.vpc_id,
               subnetIds: training.subnet_ids,
               assignPublicIp: training.assign_public_ip,
-            },
+            }),
     });
     const securityGroup = new EgressOnlySecurityGroup(this, 'security-group', { name: names.securityGroup, vpcId: network.vpcId });
     const logGroup = new JobLogGroup(this, 'logs', { name: names.logGroup, retentionDays: training.log_retention_days });

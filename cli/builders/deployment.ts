@@ -3,10 +3,12 @@ import type { StackConfig } from '../../stacks/common/config.js';
 import { DeploymentStack, type DeploymentRelease } from '../../stacks/deployment-stack.js';
 import { deploymentPlacement } from '../../core/deployment/placement.js';
 import { endpointTarget, type EndpointTarget } from '../../core/deployment/target.js';
+import { PLACEHOLDER_MODEL_VERSION } from '../../core/deployment/names.js';
 import type { MlProject } from '../../core/ml-project.js';
 import { parseRequirementEntries } from '../../core/settings/resource-requirements.js';
+import { stackIds } from '../../core/state-lock.js';
 
-export const deploymentStackId = (mlProject: string) => `deployment-${mlProject}`;
+export const deploymentStackId = stackIds.deployment;
 
 /** For `mlops synth`: a stand-in release (no image, metrics or features are looked up). */
 export const placeholderRelease = (mlProject: string, modelVersion: string): DeploymentRelease => ({
@@ -34,4 +36,20 @@ export function buildDeploymentStack(
 ): DeploymentStack {
   const placement = deploymentPlacement(config.settings);
   return new DeploymentStack(app, deploymentStackId(project.name), { ...config, mlProject: project.name, modelVersion, target, placement, release });
+}
+
+/**
+ * The deployment stack of a project by name alone, for `deployment-job-rm` and `unlock`: destroy
+ * works from the state, so nothing is looked up (the MLflow server's SSM parameters may be gone
+ * already) and the project folder is not read.
+ */
+export function buildDeploymentStackForRemoval(app: App, config: StackConfig, mlProject: string): DeploymentStack {
+  return new DeploymentStack(app, deploymentStackId(mlProject), {
+    ...config,
+    mlProject,
+    modelVersion: PLACEHOLDER_MODEL_VERSION,
+    target: { kind: 'serverless', memoryMiB: 2048, maxConcurrency: 1 },
+    placement: { kind: 'own', vpcId: null, subnetIds: [] },
+    release: placeholderRelease(mlProject, PLACEHOLDER_MODEL_VERSION),
+  });
 }

@@ -5,8 +5,9 @@ import { MlflowServerStack } from '../../stacks/mlflow-server-stack.js';
 import { contentHashTag } from '../effects/container-image.js';
 import { repoRoot } from '../paths.js';
 import type { Settings } from '../../core/settings/schema.js';
+import { stackIds } from '../../core/state-lock.js';
 
-export const MLFLOW_SERVER_STACK_ID = 'mlflow-server';
+export const MLFLOW_SERVER_STACK_ID = stackIds.mlflowServer;
 
 /** The server image's build context: Dockerfile, pinned requirements, entry point. */
 export const MLFLOW_SERVER_IMAGE_DIR = join(repoRoot, 'stacks', 'mlflow-server', 'image');

@@ -1,6 +1,7 @@
 import type { App } from 'cdktf';
 import type { StackConfig } from '../../stacks/common/config.js';
 import { TrainingStack } from '../../stacks/training-stack.js';
+import { stackIds } from '../../core/state-lock.js';
 import { REQUIREMENTS_FILE, trainingRequirements, type MlProject } from '../../core/ml-project.js';
 import { parseRequirementEntries } from '../../core/settings/resource-requirements.js';
 import { paths } from '../paths.js';
@@ -8,7 +9,7 @@ import { readProjectEnvironment, renderDockerfile, trainingCommand, trainingImag
 import { toBatchPlacement, type BatchPlacement } from '../../core/training/placement.js';
 import { loadTrainingJobPolicy, type JobPolicy } from '../training/policy.js';
 
-export const trainingStackId = (mlProject: string) => `training-${mlProject}`;
+export const trainingStackId = stackIds.training;
 
 /** Everything a project's training stack is made from, decided before anything is synthesized. */
 export interface TrainingInputs {
@@ -55,8 +56,15 @@ export function buildTrainingStack(app: App, config: StackConfig, project: MlPro
 const REMOVAL_PLACEHOLDER: BatchPlacement = { kind: 'fargate', spot: false, vcpus: 1, memoryMiB: 2048 };
 
 /**
- * The training stack of a project by name alone, for `training-job-rm`: destroy works from the
- * state, so the project folder may be gone or broken and the stack can still be removed.
+ * A network that looks nothing up, for removal: the MLflow server stack (and its SSM parameters)
+ * may already be gone, and destroy never reads these values.
+ */
+const REMOVAL_NETWORK = { kind: 'own-server', trackingUri: 'http://removal.invalid', vpcId: 'vpc-00000000', subnetIds: ['subnet-00000000'], assignPublicIp: false } as const;
+
+/**
+ * The training stack of a project by name alone, for `training-job-rm` and `unlock`: destroy works
+ * from the state, so the project folder may be gone or broken, and the MLflow server removed first,
+ * and the stack can still be removed.
  */
 export function buildTrainingStackForRemoval(app: App, config: StackConfig, mlProject: string): TrainingStack {
   const policy = loadTrainingJobPolicy();
@@ -67,5 +75,6 @@ export function buildTrainingStackForRemoval(app: App, config: StackConfig, mlPr
     imageTag: 'removal',
     command: trainingCommand(mlProject),
     jobPolicy: policy,
+    network: REMOVAL_NETWORK,
   });
 }

@@ -11,6 +11,7 @@ import { monitor } from './monitor.js';
 import { settings } from './settings.js';
 import { synth } from './synth.js';
 import { trainingJob, trainingJobRm } from './training-job.js';
+import { unlock } from './unlock.js';
 
 /** Every command, registered explicitly (no directory scanning). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -33,4 +34,5 @@ export const commands: Command<any>[] = [
   deploymentJob,
   deploymentJobRm,
   monitor,
+  unlock,
 ];

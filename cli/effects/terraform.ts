@@ -1,8 +1,13 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { execa } from 'execa';
-import { ExternalError, UsageError } from '../../core/errors.js';
+import { ExternalError, InterruptedError, UsageError } from '../../core/errors.js';
+import { interruptionReport, type PlannedChange } from '../../core/interrupted-run.js';
+import { parseLockInfoBlock, StateLockedError } from '../../core/state-lock.js';
+import { unrecordedResources, UnrecordedResourcesError } from '../../core/unrecorded-resources.js';
 import type { Reporter } from '../progress.js';
+import { forwardOneInterrupt, type SignalSource } from './interrupt.js';
+import { stackLockOf, waitForStateLock, type LockWait, type StateObjects } from './state-lock.js';
 
 export const MIN_TERRAFORM_VERSION = [1, 10, 0] as const;
 
@@ -72,6 +77,13 @@ export function summarisePlan(plan: { resource_changes?: { address: string; chan
     }
   }
   return { add, change, destroy, replace, updateInPlace };
+}
+
+/** The changes a plan makes (no-ops and reads left out), for the report of an interrupted apply. */
+export function plannedChanges(plan: { resource_changes?: { address: string; change: { actions: string[] } }[] }): PlannedChange[] {
+  return (plan.resource_changes ?? [])
+    .filter(({ change }) => !change.actions.every((action) => action === 'no-op' || action === 'read'))
+    .map(({ address, change }) => ({ address, actions: change.actions }));
 }
 
 export const hasChanges = (plan: PlanSummary) => plan.add + plan.change + plan.destroy > 0;
@@ -182,21 +194,64 @@ export interface TerraformRunner {
   applyPlan(stackDir: string): Promise<void>;
   destroy(stackDir: string): Promise<void>;
   outputs(stackDir: string): Promise<Record<string, unknown>>;
+  /** Breaks the stack's state lock `lockId` (`force-unlock -force`); the caller decides whether it may. */
+  forceUnlock(stackDir: string, lockId: string): Promise<void>;
+  /** Records an existing resource in the state under `address` (`import`). */
+  importResource(stackDir: string, address: string, id: string): Promise<void>;
+}
+
+export interface TerraformRunnerOptions {
+  /** The state bucket: a locked stack's holder is read there and a countdown shown while waiting. */
+  readonly stateObjects?: StateObjects;
+  /** How long plan, apply and destroy wait for another run's lock (terraform.lock_wait_seconds). @default 300 */
+  readonly lockWaitSeconds?: number;
+  /** Where SIGINT and SIGTERM come from. @default process */
+  readonly signals?: SignalSource;
+  /** The countdown's clock and pace (tests). */
+  readonly lockWait?: Pick<LockWait, 'now' | 'sleep' | 'pollSeconds' | 'printSeconds'>;
 }
 
 const PLAN_FILE = 'mlops.tfplan';
 
-/** Runs terraform or tofu in a synthesized stack's folder, its output streamed to stderr. */
-export function createTerraformRunner(binary: TerraformBinary, reporter: Reporter, env: NodeJS.ProcessEnv = process.env): TerraformRunner {
+/**
+ * Runs terraform or tofu in a synthesized stack's folder, its output streamed to stderr. Commands
+ * that lock the state wait for another run's lock (a countdown naming the holder, then terraform's
+ * own -lock-timeout) and fail naming the holder; terraform runs in its own process group and gets
+ * exactly one SIGINT/SIGTERM from the CLI, so an interrupted apply ends cleanly with its lock released.
+ */
+export function createTerraformRunner(binary: TerraformBinary, reporter: Reporter, env: NodeJS.ProcessEnv = process.env, options: TerraformRunnerOptions = {}): TerraformRunner {
   const runEnv = { ...env, TF_IN_AUTOMATION: '1', TF_INPUT: '0' };
-  async function run(stackDir: string, args: string[], label: string, quiet = false): Promise<string> {
+  const lockWaitSeconds = options.lockWaitSeconds ?? 300;
+  const signals = options.signals ?? process;
+  /** What the last plan of each stack meant to do, for the report of an interrupted apply or destroy. */
+  const planned = new Map<string, PlannedChange[]>();
+
+  /** Waits for another run's lock; returns terraform's -lock-timeout argument. */
+  async function lockTimeout(stackDir: string): Promise<string> {
+    const { stackId, lockKey } = stackLockOf(stackDir);
+    const left = options.stateObjects
+      ? await waitForStateLock({ ...options.lockWait, stackId, lockKey, store: options.stateObjects, waitSeconds: lockWaitSeconds, reporter })
+      : lockWaitSeconds;
+    return `-lock-timeout=${left}s`;
+  }
+
+  async function run(stackDir: string, args: string[], label: string, { quiet = false, locks = false } = {}): Promise<string> {
+    const command = [args[0], ...(locks ? [await lockTimeout(stackDir)] : []), ...args.slice(1)];
     const step = reporter.step(`${binary.flavor} ${label}`);
-    const child = execa(binary.path, args, { cwd: stackDir, env: runEnv, reject: false, all: true, buffer: true });
+    const child = execa(binary.path, command, { cwd: stackDir, env: runEnv, reject: false, all: true, buffer: true, detached: true, forceKillAfterDelay: false });
     if (!quiet) child.all?.on('data', (chunk: Buffer) => process.stderr.write(chunk));
-    const result = await child;
+    const { result, interrupt } = await forwardOneInterrupt(child, child, { signals, reporter, label: `${binary.flavor} ${args[0]}` });
+    const output = String(result.all ?? '');
+    if (interrupt) {
+      step.fail();
+      throw new InterruptedError(interrupt, interruptionReport({ stackId: basename(stackDir), command: args[0], signal: interrupt, planned: planned.get(stackDir) ?? [], output }));
+    }
     if (result.exitCode !== 0) {
       step.fail();
-      const tail = String(result.all ?? '').split('\n').slice(-40).join('\n');
+      if (output.includes('Error acquiring the state lock')) throw new StateLockedError(basename(stackDir), parseLockInfoBlock(output), new Date(), lockWaitSeconds);
+      const unrecorded = args[0] === 'apply' ? unrecordedResources(output) : [];
+      if (unrecorded.length > 0) throw new UnrecordedResourcesError(stackDir, unrecorded, binary.flavor, `${binary.flavor} apply failed in ${stackDir}`);
+      const tail = output.split('\n').slice(-40).join('\n');
       throw new ExternalError(`${binary.flavor} ${args[0]} failed in ${stackDir} (exit ${result.exitCode})${quiet ? `:\n${tail}` : ''}`);
     }
     step.done();
@@ -207,24 +262,32 @@ export function createTerraformRunner(binary: TerraformBinary, reporter: Reporte
     async init(stackDir) {
       if (!existsSync(join(stackDir, 'cdk.tf.json'))) throw new ExternalError(`no synthesized stack in ${stackDir}`);
       const backendArgs = prepareEmulator(stackDir, env.AWS_ENDPOINT_URL);
-      await run(stackDir, ['init', '-input=false', '-reconfigure', '-no-color', ...backendArgs], 'init', true);
+      await run(stackDir, ['init', '-input=false', '-reconfigure', '-no-color', ...backendArgs], 'init', { quiet: true });
     },
     async plan(stackDir, options = {}) {
       const targets = (options.targets ?? []).map((target) => `-target=${target}`);
-      await run(stackDir, ['plan', '-input=false', '-no-color', `-out=${PLAN_FILE}`, ...(options.destroy ? ['-destroy'] : []), ...targets], 'plan', true);
-      const shown = await run(stackDir, ['show', '-json', PLAN_FILE], 'show plan', true);
-      return summarisePlan(JSON.parse(shown));
+      const destroy = options.destroy ? ['-destroy'] : [];
+      await run(stackDir, ['plan', '-input=false', '-no-color', `-out=${PLAN_FILE}`, ...destroy, ...targets], 'plan', { quiet: true, locks: true });
+      const shown = JSON.parse(await run(stackDir, ['show', '-json', PLAN_FILE], 'show plan', { quiet: true }));
+      planned.set(stackDir, plannedChanges(shown));
+      return summarisePlan(shown);
     },
     async applyPlan(stackDir) {
-      await run(stackDir, ['apply', '-input=false', '-no-color', PLAN_FILE], 'apply');
+      await run(stackDir, ['apply', '-input=false', '-no-color', PLAN_FILE], 'apply', { locks: true });
     },
     async destroy(stackDir) {
-      await run(stackDir, ['destroy', '-input=false', '-no-color', '-auto-approve'], 'destroy');
+      await run(stackDir, ['destroy', '-input=false', '-no-color', '-auto-approve'], 'destroy', { locks: true });
     },
     async outputs(stackDir) {
-      const text = await run(stackDir, ['output', '-json', '-no-color'], 'output', true);
+      const text = await run(stackDir, ['output', '-json', '-no-color'], 'output', { quiet: true });
       const raw = JSON.parse(text) as Record<string, { value: unknown }>;
       return Object.fromEntries(Object.entries(raw).map(([name, output]) => [name, output.value]));
+    },
+    async forceUnlock(stackDir, lockId) {
+      await run(stackDir, ['force-unlock', '-force', '-no-color', lockId], 'force-unlock', { quiet: true });
+    },
+    async importResource(stackDir, address, id) {
+      await run(stackDir, ['import', '-input=false', '-no-color', address, id], `import ${address}`, { quiet: true, locks: true });
     },
   };
 }

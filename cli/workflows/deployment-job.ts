@@ -49,7 +49,7 @@ export interface DeploymentEffects extends StepEffects {
 }
 
 export async function createDeploymentEffects(config: StackConfig, reporter: StepEffects['reporter'], env: NodeJS.ProcessEnv = process.env): Promise<DeploymentEffects> {
-  const step = await createStepEffects(config.environment, reporter, env);
+  const step = await createStepEffects(config, reporter, env);
   return {
     ...step,
     endpoints: createEndpointService(step.aws),

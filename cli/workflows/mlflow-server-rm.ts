@@ -63,6 +63,6 @@ export async function removeMlflowServer(
 export async function runMlflowServerRm(args: { json: boolean; yes: boolean }): Promise<void> {
   const reporter = createReporter();
   const config = loadStepConfig();
-  const result = await removeMlflowServer(await createMlflowServerEffects(config.environment, reporter), config, { yes: args.yes });
+  const result = await removeMlflowServer(await createMlflowServerEffects(config, reporter), config, { yes: args.yes });
   if (args.json) printJson({ destroyed: result.plan.destroy, vpnObjectsRemoved: result.vpnObjectsRemoved });
 }

@@ -2,7 +2,6 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListObjectVersionsCommand, NoSuchBucket, S3Client } from '@aws-sdk/client-s3';
-import type { Environment } from '../../core/environment.js';
 import { ExternalError, UsageError } from '../../core/errors.js';
 import type { StackConfig } from '../../stacks/common/config.js';
 import type { MlflowServerStack } from '../../stacks/mlflow-server-stack.js';
@@ -15,10 +14,10 @@ import { createReporter, type Reporter } from '../progress.js';
 import { loadStepConfig } from '../settings/load.js';
 import { planAndApply } from '../stack-lifecycle.js';
 import { synthesize } from '../synth.js';
-import { createS3ObjectStore, ensureVpnPki, type ObjectStore } from '../vpn/pki.js';
+import { ensureVpnPki, type ObjectStore } from '../vpn/pki.js';
 import { createAcmVpnServerCertificates, importVpnServerCertificate, type VpnServerCertificates } from '../vpn/acm.js';
 import { applyRepositoryThenImage } from './repository-then-image.js';
-import { createStepEffects, type StepEffects } from './step-effects.js';
+import { createStateStore, createStepEffects, type StepEffects } from './step-effects.js';
 
 /** The effects the MLflow server commands use, injectable so tests can swap them. */
 export interface MlflowServerEffects extends StepEffects {
@@ -30,12 +29,12 @@ export interface MlflowServerEffects extends StepEffects {
   bucketHoldsObjects(bucket: string): Promise<boolean | undefined>;
 }
 
-export async function createMlflowServerEffects(environment: Environment, reporter: Reporter): Promise<MlflowServerEffects> {
-  const step = await createStepEffects(environment, reporter);
+export async function createMlflowServerEffects(config: StackConfig, reporter: Reporter): Promise<MlflowServerEffects> {
+  const step = await createStepEffects(config, reporter);
   const s3 = step.aws.client(S3Client);
   return {
     ...step,
-    stateStore: createS3ObjectStore(environment.stateBucket, step.aws),
+    stateStore: createStateStore(config, step.aws),
     vpnCertificates: createAcmVpnServerCertificates(step.aws),
     async bucketHoldsObjects(bucket) {
       try {
@@ -128,7 +127,7 @@ export async function deployMlflowServer(
 export async function runMlflowServer(args: { json: boolean; 'image-build': ImageBuildMode; 'rotate-vpn-certificates': boolean }): Promise<void> {
   const reporter = createReporter();
   const config = loadStepConfig();
-  const effects = await createMlflowServerEffects(config.environment, reporter);
+  const effects = await createMlflowServerEffects(config, reporter);
   const result = await deployMlflowServer(effects, config, { imageBuild: args['image-build'], rotateVpnCertificates: args['rotate-vpn-certificates'] });
   reporter.info(connectionHelp(result.trackingUri, config.settings.mlflow_server.vpn));
   const { plan } = result;

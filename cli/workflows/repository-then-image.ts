@@ -2,6 +2,7 @@ import { ExternalError } from '../../core/errors.js';
 import { publishImage, type ImageBuildMode, type PublishedImage } from '../effects/container-image.js';
 import { describePlan, hasChanges } from '../effects/terraform.js';
 import type { ImageRepository } from '../../stacks/common/image-repository.js';
+import { applyAdopting } from '../stack-lifecycle.js';
 import type { StepEffects } from './step-effects.js';
 
 export interface ImageToPublish {
@@ -32,10 +33,11 @@ export async function applyRepositoryThenImage(effects: StepEffects, stackDir: s
   }
   await terraform.init(stackDir);
   const { repository } = image.repository;
-  const plan = await terraform.plan(stackDir, { targets: [`${repository.terraformResourceType}.${repository.friendlyUniqueId}`] });
+  const targets = [`${repository.terraformResourceType}.${repository.friendlyUniqueId}`];
+  const plan = await terraform.plan(stackDir, { targets });
   if (hasChanges(plan)) {
     reporter.info(`The image repository first — ${describePlan(plan)}`);
-    await terraform.applyPlan(stackDir);
+    await applyAdopting(stackDir, terraform, reporter, { targets });
   }
   return publishImage({
     registry,

@@ -1,6 +1,4 @@
-import { UsageError, violationsMessage } from '../../core/errors.js';
-import { MAX_ML_PROJECT_NAME_LENGTH } from '../../core/ml-project.js';
-import { namePartViolations } from '../../core/naming.js';
+import { checkMlProjectName } from '../../core/ml-project.js';
 import { buildTrainingStackForRemoval } from '../builders/training.js';
 import { printJson } from '../command.js';
 import { createReporter } from '../progress.js';
@@ -11,16 +9,15 @@ import { createStepEffects } from './step-effects.js';
 
 /**
  * `mlops training-job-rm`: destroy works from the project's own state, so the project folder may be
- * gone or broken and its stack can still be removed; nothing of other projects is touched.
+ * gone or broken, or the MLflow server removed first, and its stack can still be removed; nothing of
+ * other projects is touched.
  */
 export async function runTrainingJobRm({ project: name, json, yes }: { project: string; json: boolean; yes: boolean }): Promise<void> {
-  if (name.trim() === '') throw new UsageError('project= (--project) is required: the ML project whose training infrastructure to remove');
-  const violations = namePartViolations(name, MAX_ML_PROJECT_NAME_LENGTH);
-  if (violations.length > 0) throw new UsageError(violationsMessage(`ML project name "${name}" cannot be used in AWS resource names`, violations));
+  checkMlProjectName(name, 'project= (--project)');
   const reporter = createReporter();
   const config = loadStepConfig();
   const [stackDir] = synthesize((app) => [buildTrainingStackForRemoval(app, config, name)]);
-  const { terraform } = await createStepEffects(config.environment, reporter);
+  const { terraform } = await createStepEffects(config, reporter);
   const plan = await destroyStack(stackDir, terraform, reporter, { yes, what: `the training infrastructure of ML project "${name}"` });
   if (plan.destroy > 0) reporter.info(`Removed ${plan.destroy} resources of ML project "${name}"'s training.`);
   if (json) printJson({ project: name, destroyed: plan.destroy });

@@ -123,6 +123,6 @@ export async function trainingJob(effects: TrainingEffects, config: StackConfig,
 export async function runTrainingJob(args: TrainingJobArgs): Promise<void> {
   const reporter = createReporter();
   const config = loadStepConfig();
-  const step = await createStepEffects(config.environment, reporter);
+  const step = await createStepEffects(config, reporter);
   await trainingJob({ ...step, batch: createBatchJobs(step.aws), logs: createJobLogs(step.aws), mlflow: (uri) => new MlflowClient(uri) }, config, args);
 }

@@ -142,6 +142,28 @@ const deploymentSchema = z
   })
   .strict();
 
+const terraformSchema = z
+  .object({
+    lock_wait_seconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(3600)
+      .default(300)
+      .describe(
+        "How long a run waits for another run's lock on the same stack's state (a countdown names the holder) before it fails naming the holder; 0 = fail at once",
+      ),
+    unlock_min_age_minutes: z
+      .number()
+      .int()
+      .min(0)
+      .default(60)
+      .describe(
+        '`mlops unlock` refuses to break a lock younger than this without --force: a long apply (an RDS instance, an endpoint rollout) holds the lock that long while alive',
+      ),
+  })
+  .strict();
+
 export const settingsSchema = z
   .object({
     $schema: z.string().optional(),
@@ -161,6 +183,7 @@ export const settingsSchema = z
     mlflow_server: mlflowServerSchema.prefault({}),
     training: trainingSchema.prefault({}),
     deployment: deploymentSchema.prefault({}),
+    terraform: terraformSchema.prefault({}),
   })
   .strict();
 

@@ -1,3 +1,4 @@
+import { DataResource, Fn } from 'cdktf';
 import { Construct } from 'constructs';
 import { DbInstance } from '@cdktf/provider-aws/lib/db-instance/index.js';
 import { DbSubnetGroup } from '@cdktf/provider-aws/lib/db-subnet-group/index.js';
@@ -35,7 +36,10 @@ export interface MlflowDatabaseProps {
   readonly backupRetentionDays?: number;
   /** @default true — the database cannot be deleted until this is switched off and applied */
   readonly deletionProtection?: boolean;
-  /** Take a snapshot named `<project>-<env>-mlflow-final` when the database is destroyed. @default true */
+  /**
+   * Take a final snapshot when the database is destroyed, named `<project>-<env>-mlflow-final-<UTC time the database's stack
+   * was created>`, so the snapshot of one removal never collides with the next one's. @default true
+   */
   readonly finalSnapshot?: boolean;
   /** @default false */
   readonly multiAz?: boolean;
@@ -93,6 +97,14 @@ export class MlflowDatabase extends Construct {
       description: 'Isolated subnets of the MLflow backend store',
       subnetIds: props.subnetIds,
     });
+    // The time stamp is taken once, when the stack first creates the database, and then kept
+    // (ignore_changes), so plans show no change; a removal and a new apply make a new stamp.
+    const finalSnapshotStamp = finalSnapshot
+      ? new DataResource(this, 'final-snapshot-stamp', {
+          input: { utc: Fn.formatdate('YYYYMMDDhhmmss', Fn.timestamp()) },
+          lifecycle: { ignoreChanges: ['input'] },
+        })
+      : undefined;
     const instance = new DbInstance(this, 'instance', {
       identifier: this.identifier,
       engine,
@@ -114,7 +126,7 @@ export class MlflowDatabase extends Construct {
       copyTagsToSnapshot: true,
       deletionProtection,
       skipFinalSnapshot: !finalSnapshot,
-      finalSnapshotIdentifier: finalSnapshot ? props.namer.name('rdsIdentifier', 'mlflow-final') : undefined,
+      finalSnapshotIdentifier: finalSnapshotStamp ? `${props.namer.name('rdsIdentifier', 'mlflow-final')}-${finalSnapshotStamp.output.lookup('utc')}` : undefined,
     });
     this.engine = engine;
     this.address = instance.address;

@@ -8,15 +8,29 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Runs the built CLI (`node dist/cli/main.js`) as a user would, with extra environment. */
-export async function runCli(args: string[], env: Record<string, string | undefined> = {}, options: { timeoutMs?: number } = {}): Promise<CliResult> {
-  const result = await execa('node', [join(repoRoot, 'dist', 'cli', 'main.js'), ...args], {
+/**
+ * Starts the built CLI (`node dist/cli/main.js`) as a user would, with extra environment; with
+ * `detached`, in its own process group (as a shell job is), so a test can kill the whole group.
+ */
+export function startCli(args: string[], env: Record<string, string | undefined> = {}, options: { timeoutMs?: number; detached?: boolean } = {}) {
+  return execa('node', [join(repoRoot, 'dist', 'cli', 'main.js'), ...args], {
     cwd: repoRoot,
     env: { ...env, CI: 'true' },
     extendEnv: true,
     reject: false,
     stdin: 'ignore',
+    detached: options.detached ?? false,
     timeout: options.timeoutMs ?? 20 * 60_000,
   });
-  return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? '') };
 }
+
+/** Runs the built CLI to its end. */
+export async function runCli(args: string[], env: Record<string, string | undefined> = {}, options: { timeoutMs?: number } = {}): Promise<CliResult> {
+  return cliResult(await startCli(args, env, options));
+}
+
+export const cliResult = (result: { exitCode?: number; stdout?: unknown; stderr?: unknown }): CliResult => ({
+  exitCode: result.exitCode ?? -1,
+  stdout: String(result.stdout ?? ''),
+  stderr: String(result.stderr ?? ''),
+});

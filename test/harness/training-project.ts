@@ -34,6 +34,19 @@ export function copyTestProject(name: string, requirements?: unknown, root: stri
   return root;
 }
 
+/** What a Fargate training stack leaves in moto (motoResourceNames), for the prefix `<project>-<env>-<ml-project>`. */
+export const fargateTrainingResources = (prefix: string, jobDefinitionRevision: number | string) => [
+  `compute-environment ${prefix}-training-fargate`,
+  `ecr-repository ${prefix}-training`,
+  `iam-role ${prefix}-train-batch`,
+  `iam-role ${prefix}-train-exec`,
+  `iam-role ${prefix}-train-job`,
+  `job-definition ${prefix}-training:${jobDefinitionRevision}`,
+  `job-queue ${prefix}-training`,
+  `log-group /aws/batch/${prefix}-training`,
+  `security-group ${prefix}-training-jobs`,
+];
+
 /** Synthesizes one project's training stack with the given settings into a temporary folder; returns its folder and JSON. */
 export function synthTrainingStack(options: { settings?: object; requirements?: unknown; name?: string; environment?: Environment } = {}) {
   const name = options.name ?? 'wine';

@@ -9,9 +9,9 @@ import { MlflowClient } from '../../cli/effects/mlflow.js';
 import { pythonEnv } from '../../cli/local/python-tools.js';
 import { runCli, type CliResult } from '../harness/cli.js';
 import { startTestMlflowServer, type TestMlflowServer } from '../harness/mlflow.js';
-import { TEST_REGION, startTestMoto, type TestMoto } from '../harness/moto.js';
+import { motoResourceNames, TEST_REGION, startTestMoto, type TestMoto } from '../harness/moto.js';
 import { requireTool, toolchainEnv } from '../harness/toolchain.js';
-import { copyTestProject } from '../harness/training-project.js';
+import { copyTestProject, fargateTrainingResources } from '../harness/training-project.js';
 
 /**
  * `training-job` and `training-job-rm` through the built CLI against moto (server mode, Batch in its
@@ -84,33 +84,6 @@ async function setUp(mlflow: TestMlflowServer, options: { failJobs?: boolean } =
   return { moto, env, projectsDir, clients };
 }
 
-/**
- * Every resource name in moto that contains `text`, as `<kind> <name>`: IAM roles and instance
- * profiles, security groups, ECR repositories, Batch compute environments, queues and ACTIVE job
- * definitions, log groups (asked with boto3 from the test virtualenv: the repository has no IAM or
- * EC2 client for Node.js).
- */
-async function motoInventory(fixture: Fixture, text: string): Promise<string[]> {
-  const script = [
-    'import boto3, json, os, sys',
-    "kw = dict(endpoint_url=os.environ['AWS_ENDPOINT_URL'], region_name=os.environ['AWS_REGION'])",
-    "iam, ec2, ecr, batch, logs = (boto3.client(s, **kw) for s in ('iam', 'ec2', 'ecr', 'batch', 'logs'))",
-    'names = []',
-    "names += ['iam-role ' + r['RoleName'] for r in iam.list_roles()['Roles']]",
-    "names += ['instance-profile ' + p['InstanceProfileName'] for p in iam.list_instance_profiles()['InstanceProfiles']]",
-    "names += ['security-group ' + g['GroupName'] for g in ec2.describe_security_groups()['SecurityGroups']]",
-    "names += ['ecr-repository ' + r['repositoryName'] for r in ecr.describe_repositories()['repositories']]",
-    "names += ['compute-environment ' + c['computeEnvironmentName'] for c in batch.describe_compute_environments()['computeEnvironments']]",
-    "names += ['job-queue ' + q['jobQueueName'] for q in batch.describe_job_queues()['jobQueues']]",
-    "names += ['job-definition %s:%s' % (d['jobDefinitionName'], d['revision']) for d in batch.describe_job_definitions(status='ACTIVE')['jobDefinitions']]",
-    "names += ['log-group ' + g['logGroupName'] for g in logs.describe_log_groups()['logGroups']]",
-    'print(json.dumps(sorted(n for n in names if sys.argv[1] in n)))',
-  ].join('\n');
-  const result = await execa(join(fixture.env.MLOPS_PYTHON_BIN, 'python'), ['-c', script, text], { env: { ...process.env, ...fixture.moto.env }, reject: false, all: true });
-  if (result.exitCode !== 0) throw new Error(`listing moto's resources failed:\n${result.all}`);
-  return JSON.parse(result.stdout) as string[];
-}
-
 async function stateKeys(s3: S3Client): Promise<string[]> {
   return ((await s3.send(new ListObjectsV2Command({ Bucket: STATE_BUCKET }))).Contents ?? []).map((object) => object.Key!).sort();
 }
@@ -171,7 +144,7 @@ describe('training-job against moto and a real MLflow server', () => {
     expectExit(removeInvalid, 2);
 
     expect(await stateKeys(fixture.clients.s3)).toEqual([]);
-    expect(await motoInventory(fixture, PREFIX)).toEqual([]);
+    expect(await motoResourceNames(fixture.moto, PREFIX)).toEqual([]);
   });
 
   it('applies the stack from empty, registers the job definition with the right resources and env, and submits (--no-wait --json)', async () => {
@@ -205,17 +178,7 @@ describe('training-job against moto and a real MLflow server', () => {
     expect(container.logConfiguration?.options?.['awslogs-group']).toBe('/aws/batch/acme-dev-wine-training');
     expect(container.networkConfiguration?.assignPublicIp).toBe('ENABLED');
 
-    expect(await motoInventory(fixture, `${PREFIX}wine-`)).toEqual([
-      'compute-environment acme-dev-wine-training-fargate',
-      'ecr-repository acme-dev-wine-training',
-      'iam-role acme-dev-wine-train-batch',
-      'iam-role acme-dev-wine-train-exec',
-      'iam-role acme-dev-wine-train-job',
-      `job-definition acme-dev-wine-training:${definition.revision}`,
-      'job-queue acme-dev-wine-training',
-      'log-group /aws/batch/acme-dev-wine-training',
-      'security-group acme-dev-wine-training-jobs',
-    ]);
+    expect(await motoResourceNames(fixture.moto, `${PREFIX}wine-`)).toEqual(fargateTrainingResources('acme-dev-wine', definition.revision!));
   });
 
   it("running the job's command locally with its environment registers a new model version in MLflow; following the job then prints it", async () => {
@@ -255,7 +218,7 @@ describe('training-job against moto and a real MLflow server', () => {
 
   it('-rm leaves nothing of the project behind and touches nothing of the other project', async () => {
     const otherState = await stateBody(fixture.clients.s3, 'acme/dev/training/other.tfstate');
-    const otherResources = await motoInventory(fixture, `${PREFIX}other-`);
+    const otherResources = await motoResourceNames(fixture.moto, `${PREFIX}other-`);
     expect(otherResources).toContain('ecr-repository acme-dev-other-training');
     expect(otherResources).toHaveLength(9);
 
@@ -263,10 +226,10 @@ describe('training-job against moto and a real MLflow server', () => {
     expectExit(removed, 0);
     expect(JSON.parse(removed.stdout).destroyed).toBeGreaterThan(10);
 
-    expect(await motoInventory(fixture, `${PREFIX}wine-`)).toEqual([]);
+    expect(await motoResourceNames(fixture.moto, `${PREFIX}wine-`)).toEqual([]);
     expect(JSON.parse(await stateBody(fixture.clients.s3, 'acme/dev/training/wine.tfstate')).resources).toEqual([]);
     expect(await stateBody(fixture.clients.s3, 'acme/dev/training/other.tfstate')).toBe(otherState);
-    expect(await motoInventory(fixture, `${PREFIX}other-`)).toEqual(otherResources);
+    expect(await motoResourceNames(fixture.moto, `${PREFIX}other-`)).toEqual(otherResources);
 
     const again = await cli(['training-job-rm', '--project', 'wine']);
     expectExit(again, 0);

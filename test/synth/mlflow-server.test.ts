@@ -174,12 +174,15 @@ describe('MlflowServerStack (defaults: postgres, VPN on)', () => {
     });
 
     it('keeps backups, refuses deletion and takes a final snapshot by default', () => {
-      expect(database).toMatchObject({
-        backup_retention_period: 7,
-        deletion_protection: true,
-        skip_final_snapshot: false,
-        final_snapshot_identifier: 'acme-ml-dev-mlflow-final',
-      });
+      expect(database).toMatchObject({ backup_retention_period: 7, deletion_protection: true, skip_final_snapshot: false });
+    });
+
+    it('names the final snapshot after the time the database was first created, a stamp later plans keep, so a second removal does not collide', () => {
+      const stamps = Object.entries(config.resource.terraform_data ?? {});
+      expect(stamps).toHaveLength(1);
+      const [id, stamp] = stamps[0];
+      expect(stamp).toMatchObject({ input: { utc: '${formatdate("YYYYMMDDhhmmss", timestamp())}' }, lifecycle: { ignore_changes: ['input'] } });
+      expect(database.final_snapshot_identifier).toBe(`acme-ml-dev-mlflow-final-\${terraform_data.${id}.output["utc"]}`);
     });
 
     it('lives in the isolated subnets', () => {
@@ -395,6 +398,7 @@ describe('MlflowServerStack settings', () => {
     });
     expect(only(config, 'aws_db_instance')).toMatchObject({ engine: 'mysql', engine_version: '8.4', port: 3306, deletion_protection: false, skip_final_snapshot: true });
     expect(only(config, 'aws_db_instance').final_snapshot_identifier).toBeUndefined();
+    expect(config.resource.terraform_data).toBeUndefined();
     expect(only(config, 'aws_security_group_rule')).toMatchObject({ from_port: 3306, to_port: 3306 });
     expect(containerOf(config).environment).toContainEqual({ name: 'DB_SCHEME', value: 'mysql+pymysql' });
     expect(only(config, 'aws_ecs_task_definition')).toMatchObject({ cpu: '2048', memory: '4096' });
