@@ -9,7 +9,7 @@ WITH_PYTHON := eval "$$(scripts/install-tools.sh python-env)" &&
 WITH_TOOLS := eval "$$(scripts/install-tools.sh env)" &&
 SOURCES := $(shell find core cli stacks -name '*.ts') cli/settings.json tsconfig.json
 
-.PHONY: help install tools python-tools build synth test demo \
+.PHONY: help install tools python-tools build synth test demo new-project \
 	mlflow-server mlflow-server-rm vpn-config training-job training-job-rm deployment-job deployment-job-rm monitor \
 	local-mlflow-server local-mlflow-server-rm local-training local-deployment local-deployment-rm \
 	local-deployment-test local-batch-inference
@@ -33,6 +33,9 @@ synth: dist ## Write every stack's Terraform JSON to cdktf.out/ (no AWS access n
 
 demo: dist python-tools ## The whole local lifecycle end to end: server, training, serving, test, batch scoring
 	$(WITH_PYTHON) $(MLOPS) demo
+
+new-project: dist ## Create ml-projects/NAME from a template: name=NAME template=sklearn|xgboost|pytorch
+	$(MLOPS) new-project --name "$(name)" --template "$(template)"
 
 test: dist tools ## Every test tier; ends with one line "N passed, N failed"
 	$(WITH_TOOLS) node scripts/run-tests.mjs

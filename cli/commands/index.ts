@@ -8,6 +8,7 @@ import { localMlflowServer, localMlflowServerRm } from './local-mlflow-server.js
 import { localTraining } from './local-training.js';
 import { mlflowServer, mlflowServerRm, vpnConfig } from './mlflow-server.js';
 import { monitor } from './monitor.js';
+import { newProject } from './new-project.js';
 import { settings } from './settings.js';
 import { synth } from './synth.js';
 import { trainingJob, trainingJobRm } from './training-job.js';
@@ -18,6 +19,7 @@ export const commands: Command<any>[] = [
   synth,
   settings,
   demo,
+  newProject,
   localMlflowServer,
   localMlflowServerRm,
   localTraining,
