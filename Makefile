@@ -69,5 +69,5 @@ local-deployment-rm: dist ## Stop serving project=x locally
 	$(MLOPS) local-deployment-rm --project "$(project)"
 local-deployment-test: dist python-tools ## Send project=x's input example to its local endpoint
 	$(WITH_PYTHON) $(MLOPS) local-deployment-test --project "$(project)"
-local-batch-inference: dist python-tools ## Score input=file.csv with project=x model=N
-	$(WITH_PYTHON) $(MLOPS) local-batch-inference --project "$(project)" --model "$(model)" --input "$(input)"
+local-batch-inference: dist python-tools ## Score input=file.csv with project=x model=N into .mlops/outputs/x/ (output=FILE elsewhere, overwrite=1 replaces)
+	$(WITH_PYTHON) $(MLOPS) local-batch-inference --project "$(project)" --model "$(model)" --input "$(input)" $(if $(output),--output "$(output)") $(if $(overwrite),--overwrite)

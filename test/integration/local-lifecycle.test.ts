@@ -87,14 +87,23 @@ describe('local lifecycle', () => {
     expect(JSON.parse(tested.stdout)).toHaveLength(5);
   });
 
-  it('refuses to overwrite an existing predictions file', async () => {
-    const output = join(stateDir, 'existing.json');
-    writeFileSync(output, 'keep me');
+  it('batch scoring writes under .mlops/outputs/<project>/, prints the path, and replaces a file only with --overwrite', async () => {
     const input = join(repoRoot, 'ml-projects', 'test-project', 'sample-input.csv');
-    const result = await runCli(['local-batch-inference', '--project', 'test-project', '--model', '1', '--input', input, '--output', output], env);
-    expect(result.exitCode).toBe(2);
-    expect(result.stderr).toContain(`${output} already exists`);
+    const score = ['local-batch-inference', '--project', 'test-project', '--model', '1', '--input', input];
+    const output = join(stateDir, 'outputs', 'test-project', 'sample-input.predictions-v1.json');
+    const first = await runCli(score, env);
+    expect(first.exitCode).toBe(0);
+    expect(first.stdout.trim()).toBe(output);
+    expect(JSON.parse(readFileSync(output, 'utf8')).predictions).toHaveLength(3);
+
+    writeFileSync(output, 'keep me');
+    const again = await runCli(score, env);
+    expect(again.exitCode).toBe(2);
+    expect(again.stderr).toContain(`${output} already exists: pass --overwrite`);
     expect(readFileSync(output, 'utf8')).toBe('keep me');
+
+    expect((await runCli([...score, '--overwrite'], env)).exitCode).toBe(0);
+    expect(JSON.parse(readFileSync(output, 'utf8')).predictions).toHaveLength(3);
   });
 
   it.each([
