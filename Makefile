@@ -10,7 +10,7 @@ WITH_TOOLS := eval "$$(scripts/install-tools.sh env)" &&
 SOURCES := $(shell find core cli stacks -name '*.ts') cli/settings.json tsconfig.json
 
 .PHONY: help install tools python-tools build synth test demo new-project \
-	mlflow-server mlflow-server-rm vpn-config training-job training-job-rm deployment-job deployment-job-rm monitor \
+	status mlflow-server mlflow-server-rm vpn-config training-job training-job-rm deployment-job deployment-job-rm monitor \
 	local-mlflow-server local-mlflow-server-rm local-training local-deployment local-deployment-rm \
 	local-deployment-test local-batch-inference
 
@@ -40,6 +40,8 @@ new-project: dist ## Create ml-projects/NAME from a template: name=NAME template
 test: dist tools ## Every test tier; ends with one line "N passed, N failed"
 	$(WITH_TOOLS) node scripts/run-tests.mjs
 
+status: dist ## The AWS environment at a glance: versions, aliases, endpoints, last training jobs, stack states (--json in the CLI)
+	$(MLOPS) status
 mlflow-server: dist ## Create or update the MLflow server on AWS (plan summary, then apply); prints the tracking URI
 	$(MLOPS) mlflow-server
 mlflow-server-rm: dist ## Destroy the MLflow server stack (asks first unless CI is set)

@@ -10,6 +10,7 @@ import { mlflowServer, mlflowServerRm, vpnConfig } from './mlflow-server.js';
 import { monitor } from './monitor.js';
 import { newProject } from './new-project.js';
 import { settings } from './settings.js';
+import { status } from './status.js';
 import { synth } from './synth.js';
 import { trainingJob, trainingJobRm } from './training-job.js';
 
@@ -18,6 +19,7 @@ import { trainingJob, trainingJobRm } from './training-job.js';
 export const commands: Command<any>[] = [
   synth,
   settings,
+  status,
   demo,
   newProject,
   localMlflowServer,
