@@ -9,8 +9,8 @@ WITH_PYTHON := eval "$$(scripts/install-tools.sh python-env)" &&
 WITH_TOOLS := eval "$$(scripts/install-tools.sh env)" &&
 SOURCES := $(shell find core cli stacks -name '*.ts') cli/settings.json tsconfig.json
 
-.PHONY: help install tools python-tools build synth test demo \
-	mlflow-server mlflow-server-rm vpn-config training-job training-job-rm deployment-job deployment-job-rm monitor unlock \
+.PHONY: help install tools python-tools build synth test demo new-project \
+	status mlflow-server mlflow-server-rm vpn-config training-job training-job-rm deployment-job deployment-job-rm monitor unlock \
 	local-mlflow-server local-mlflow-server-rm local-training local-deployment local-deployment-rm \
 	local-deployment-test local-batch-inference
 
@@ -34,9 +34,14 @@ synth: dist ## Write every stack's Terraform JSON to cdktf.out/ (no AWS access n
 demo: dist python-tools ## The whole local lifecycle end to end: server, training, serving, test, batch scoring
 	$(WITH_PYTHON) $(MLOPS) demo
 
+new-project: dist ## Create ml-projects/NAME from a template: name=NAME template=sklearn|xgboost|pytorch
+	$(MLOPS) new-project --name "$(name)" --template "$(template)"
+
 test: dist tools ## Every test tier; ends with one line "N passed, N failed"
 	$(WITH_TOOLS) node scripts/run-tests.mjs
 
+status: dist ## The AWS environment at a glance: versions, aliases, endpoints, last training jobs, stack states (--json in the CLI)
+	$(MLOPS) status
 mlflow-server: dist ## Create or update the MLflow server on AWS (plan summary, then apply); prints the tracking URI
 	$(MLOPS) mlflow-server
 mlflow-server-rm: dist ## Destroy the MLflow server stack (asks first unless CI is set)
@@ -68,5 +73,5 @@ local-deployment-rm: dist ## Stop serving project=x locally
 	$(MLOPS) local-deployment-rm --project "$(project)"
 local-deployment-test: dist python-tools ## Send project=x's input example to its local endpoint
 	$(WITH_PYTHON) $(MLOPS) local-deployment-test --project "$(project)"
-local-batch-inference: dist python-tools ## Score input=file.csv with project=x model=N
-	$(WITH_PYTHON) $(MLOPS) local-batch-inference --project "$(project)" --model "$(model)" --input "$(input)"
+local-batch-inference: dist python-tools ## Score input=file.csv with project=x model=N into .mlops/outputs/x/ (output=FILE elsewhere, overwrite=1 replaces)
+	$(WITH_PYTHON) $(MLOPS) local-batch-inference --project "$(project)" --model "$(model)" --input "$(input)" $(if $(output),--output "$(output)") $(if $(overwrite),--overwrite)

@@ -21,4 +21,6 @@ export const paths = {
   localState: () => process.env.MLOPS_STATE_DIR || join(repoRoot, '.mlops'),
   policies: () => process.env.MLOPS_POLICIES_DIR || join(repoRoot, 'policies'),
   settingsFile: () => process.env.MLOPS_SETTINGS_FILE || join(repoRoot, 'cli', 'settings.json'),
+  // Part of the tool, like the policies' defaults: `mlops new-project` copies from here.
+  templates: () => join(repoRoot, 'templates'),
 };

@@ -8,7 +8,9 @@ import { localMlflowServer, localMlflowServerRm } from './local-mlflow-server.js
 import { localTraining } from './local-training.js';
 import { mlflowServer, mlflowServerRm, vpnConfig } from './mlflow-server.js';
 import { monitor } from './monitor.js';
+import { newProject } from './new-project.js';
 import { settings } from './settings.js';
+import { status } from './status.js';
 import { synth } from './synth.js';
 import { trainingJob, trainingJobRm } from './training-job.js';
 import { unlock } from './unlock.js';
@@ -18,7 +20,9 @@ import { unlock } from './unlock.js';
 export const commands: Command<any>[] = [
   synth,
   settings,
+  status,
   demo,
+  newProject,
   localMlflowServer,
   localMlflowServerRm,
   localTraining,

@@ -8,7 +8,7 @@ export const localBatchInference: Command<LocalBatchInferenceArgs> = {
   builder: (yargs) =>
     withJson(withModel(withProject(yargs)))
       .option('input', { type: 'string', demandOption: true, describe: 'CSV file with one column per model input' })
-      .option('output', { type: 'string', describe: 'Where to write predictions (default: <input>.predictions-<project>-v<N>.json beside the input)' })
+      .option('output', { type: 'string', describe: 'Where to write predictions (default: .mlops/outputs/<project>/<input name>.predictions-v<N>.json)' })
       .option('overwrite', { type: 'boolean', default: false, describe: 'Replace an existing output file' }),
   handler: lazyHandler(async () => (await import('../workflows/local-batch-inference.js')).runLocalBatchInference),
 };

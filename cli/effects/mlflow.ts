@@ -82,6 +82,12 @@ export class MlflowClient {
     return (await this.call('GET', 'registered-models/get', { name })) !== undefined;
   }
 
+  /** A registered model's aliases (alias → version); undefined when no model has that name. */
+  async modelAliases(name: string): Promise<Record<string, string> | undefined> {
+    const model = await this.call<{ registered_model: { aliases?: { alias: string; version: string }[] } }>('GET', 'registered-models/get', { name });
+    return model && Object.fromEntries((model.registered_model.aliases ?? []).map(({ alias, version }) => [alias, version]));
+  }
+
   async modelVersion(name: string, version: string): Promise<ModelVersion | undefined> {
     return (await this.call<{ model_version: ModelVersion }>('GET', 'model-versions/get', { name, version }))?.model_version;
   }

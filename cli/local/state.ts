@@ -22,7 +22,8 @@ export const localFiles = {
   dataDir: () => paths.localState(),
   server: () => join(paths.localState(), 'mlflow-server.json'),
   deployment: (project: string) => join(paths.localState(), 'deployments', `${project}.json`),
-  downloads: () => join(paths.localState(), 'downloads'),
+  /** What the local commands produce for a person to read (batch predictions), kept out of ml-projects/. */
+  outputs: (project: string) => join(paths.localState(), 'outputs', project),
 };
 
 export function readState<T extends { pid: number }>(file: string): T | undefined {

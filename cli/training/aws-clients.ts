@@ -1,6 +1,7 @@
-import { BatchClient, DescribeJobsCommand, SubmitJobCommand, TerminateJobCommand } from '@aws-sdk/client-batch';
+import { BatchClient, DescribeJobsCommand, ListJobsCommand, SubmitJobCommand, TerminateJobCommand } from '@aws-sdk/client-batch';
 import { CloudWatchLogsClient, GetLogEventsCommand, ResourceNotFoundException } from '@aws-sdk/client-cloudwatch-logs';
 import { ExternalError } from '../../core/errors.js';
+import type { TrainingJobStatus } from '../../core/status.js';
 import type { AwsContext } from '../effects/aws.js';
 import { JOB_STATES, type BatchJobs, type JobLogs, type JobState } from './follow.js';
 
@@ -48,6 +49,31 @@ export function createBatchJobs(aws: AwsContext): BatchJobs {
         throw failure(`TerminateJob ${jobId}`, error);
       }
     },
+  };
+}
+
+/**
+ * The newest job of a queue, whatever its status (a filter makes ListJobs list every status);
+ * undefined when the queue has no job or does not exist.
+ */
+export function lastJobOfQueue(aws: AwsContext): (jobQueue: string) => Promise<TrainingJobStatus | undefined> {
+  const client = aws.client(BatchClient);
+  return async (jobQueue) => {
+    let jobs;
+    try {
+      jobs = (await client.send(new ListJobsCommand({ jobQueue, filters: [{ name: 'AFTER_CREATED_AT', values: ['0'] }] }))).jobSummaryList ?? [];
+    } catch (error) {
+      if (/does not exist|not found/i.test((error as Error).message)) return undefined;
+      throw failure(`ListJobs of queue ${jobQueue}`, error);
+    }
+    const newest = jobs.reduce<(typeof jobs)[number] | undefined>((latest, job) => (!latest || (job.createdAt ?? 0) > (latest.createdAt ?? 0) ? job : latest), undefined);
+    if (!newest?.jobId) return undefined;
+    return {
+      id: newest.jobId,
+      status: newest.status ?? 'UNKNOWN',
+      createdAt: newest.createdAt ? new Date(newest.createdAt).toISOString() : undefined,
+      reason: newest.statusReason,
+    };
   };
 }
 

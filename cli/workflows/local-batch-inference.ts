@@ -7,7 +7,7 @@ import { loadMlProject } from '../ml-project.js';
 import { createReporter, type Reporter } from '../progress.js';
 import { pythonEnv, pythonTool } from '../local/python-tools.js';
 import { runStreaming } from '../local/run-process.js';
-import { requireLocalServer } from '../local/state.js';
+import { localFiles, requireLocalServer } from '../local/state.js';
 
 export interface LocalBatchInferenceArgs {
   project: string;
@@ -18,7 +18,10 @@ export interface LocalBatchInferenceArgs {
   json: boolean;
 }
 
-/** Scores a CSV file with one version (`mlflow models predict`); never overwrites a file unless asked. */
+/**
+ * Scores a CSV file with one version (`mlflow models predict`) into `.mlops/outputs/<project>/` (or
+ * the output the user names); never overwrites a file unless asked.
+ */
 export async function batchScore(
   options: { project: string; model: string; input: string; output?: string; overwrite: boolean },
   reporter: Reporter,
@@ -30,10 +33,10 @@ export async function batchScore(
   const server = requireLocalServer();
   const version = await resolveModelVersion(new MlflowClient(server.url), project.name, spec);
   const outputPath = resolve(
-    options.output ?? join(dirname(inputPath), `${basename(inputPath, extname(inputPath))}.predictions-${project.name}-v${version.version}.json`),
+    options.output ?? join(localFiles.outputs(project.name), `${basename(inputPath, extname(inputPath))}.predictions-v${version.version}.json`),
   );
   if (existsSync(outputPath) && !options.overwrite) {
-    throw new UsageError(`${outputPath} already exists: choose another --output or pass --overwrite`);
+    throw new UsageError(`${outputPath} already exists: pass --overwrite (make: overwrite=1) to replace it, or --output (output=FILE) to write elsewhere`);
   }
   mkdirSync(dirname(outputPath), { recursive: true });
   const modelUri = `models:/${project.name}/${version.version}`;

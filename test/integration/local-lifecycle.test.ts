@@ -1,8 +1,11 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { baselineFromDescribe } from '../../core/deployment/feature-statistics.js';
+import { readRunArtifact } from '../../cli/effects/run-artifacts.js';
 import { freePort } from '../../cli/local/processes.js';
 import { repoRoot } from '../../cli/paths.js';
+import { BASELINE_ARTIFACT } from '../../cli/workflows/deployment-release.js';
 import { runCli } from '../harness/cli.js';
 import { requireTool, toolchainEnv } from '../harness/toolchain.js';
 
@@ -43,6 +46,22 @@ describe('local lifecycle', () => {
     expect(result.stderr).toContain('Next:');
   });
 
+  // The pytorch template is not trained here: PyPI's Linux torch wheel is the CUDA build (514 MB plus
+  // several GB of NVIDIA libraries); the CPU-only wheels are not on PyPI.
+  it.each(['sklearn', 'xgboost'])('a new %s project trains, serves, answers its input example, scores its sample and logs the monitoring baseline', async (template) => {
+    const name = `new-${template}`;
+    expect((await runCli(['new-project', '--name', name, '--template', template], env)).exitCode).toBe(0);
+    const result = await runCli(['demo', '--project', name, '--json'], env);
+    expect(result.exitCode).toBe(0);
+    const demo = JSON.parse(result.stdout);
+    expect(demo.training.uri).toBe(`models:/${name}/1`);
+    expect(demo.predictions).toHaveLength(5);
+    expect(JSON.parse(readFileSync(demo.batch.output, 'utf8')).predictions).toHaveLength(3);
+    const baseline = await readRunArtifact(demo.trackingUri, demo.training.runId, BASELINE_ARTIFACT, { ...process.env, ...env });
+    expect(Object.keys(baselineFromDescribe(JSON.parse(baseline ?? '{}')))).toContain('alcohol');
+    expect((await runCli(['local-deployment-rm', '--project', name], env)).exitCode).toBe(0);
+  });
+
   it('starting the server twice keeps the one that runs', async () => {
     const first = JSON.parse((await runCli(['local-mlflow-server', '--json'], env)).stdout);
     const second = await runCli(['local-mlflow-server', '--json'], env);
@@ -68,14 +87,23 @@ describe('local lifecycle', () => {
     expect(JSON.parse(tested.stdout)).toHaveLength(5);
   });
 
-  it('refuses to overwrite an existing predictions file', async () => {
-    const output = join(stateDir, 'existing.json');
-    writeFileSync(output, 'keep me');
+  it('batch scoring writes under .mlops/outputs/<project>/, prints the path, and replaces a file only with --overwrite', async () => {
     const input = join(repoRoot, 'ml-projects', 'test-project', 'sample-input.csv');
-    const result = await runCli(['local-batch-inference', '--project', 'test-project', '--model', '1', '--input', input, '--output', output], env);
-    expect(result.exitCode).toBe(2);
-    expect(result.stderr).toContain(`${output} already exists`);
+    const score = ['local-batch-inference', '--project', 'test-project', '--model', '1', '--input', input];
+    const output = join(stateDir, 'outputs', 'test-project', 'sample-input.predictions-v1.json');
+    const first = await runCli(score, env);
+    expect(first.exitCode).toBe(0);
+    expect(first.stdout.trim()).toBe(output);
+    expect(JSON.parse(readFileSync(output, 'utf8')).predictions).toHaveLength(3);
+
+    writeFileSync(output, 'keep me');
+    const again = await runCli(score, env);
+    expect(again.exitCode).toBe(2);
+    expect(again.stderr).toContain(`${output} already exists: pass --overwrite`);
     expect(readFileSync(output, 'utf8')).toBe('keep me');
+
+    expect((await runCli([...score, '--overwrite'], env)).exitCode).toBe(0);
+    expect(JSON.parse(readFileSync(output, 'utf8')).predictions).toHaveLength(3);
   });
 
   it.each([
