@@ -16,8 +16,9 @@ export const repoRoot = findRepoRoot(dirname(fileURLToPath(import.meta.url)));
 /** Folders the CLI reads and writes; each can be moved with an environment variable (tests do). */
 export const paths = {
   mlProjects: () => process.env.MLOPS_PROJECTS_DIR || join(repoRoot, 'ml-projects'),
-  // cdktf-cli (`cdktf synth`, with cdktf.json) names its output folder in CDKTF_OUTDIR.
-  synthOutput: () => process.env.MLOPS_OUTDIR || process.env.CDKTF_OUTDIR || join(repoRoot, 'cdktf.out'),
+  // cdktf-cli (`cdktf synth`, with cdktf.json) names its output folder in CDKTF_OUTDIR and reads the
+  // stacks back from there, so it wins over MLOPS_OUTDIR.
+  synthOutput: () => process.env.CDKTF_OUTDIR || process.env.MLOPS_OUTDIR || join(repoRoot, 'cdktf.out'),
   localState: () => process.env.MLOPS_STATE_DIR || join(repoRoot, '.mlops'),
   policies: () => process.env.MLOPS_POLICIES_DIR || join(repoRoot, 'policies'),
   settingsFile: () => process.env.MLOPS_SETTINGS_FILE || join(repoRoot, 'cli', 'settings.json'),

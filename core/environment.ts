@@ -45,3 +45,8 @@ export function parseEnvironment(env: Readonly<Record<string, string | undefined
   if (violations.length > 0) throw new UsageError(violationsMessage('The AWS environment is not usable', violations));
   return { stateBucket, region, project, envName };
 }
+
+/** The TF_VAR_* variables of an environment: what parseEnvironment reads back. */
+export function environmentVariables({ stateBucket, region, project, envName }: Environment): Record<keyof typeof ENVIRONMENT_VARIABLES, string> {
+  return { TF_VAR_state_bucket_name: stateBucket, TF_VAR_region: region, TF_VAR_project: project, TF_VAR_env_name: envName };
+}

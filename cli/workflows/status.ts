@@ -58,10 +58,10 @@ export async function collectStatus({ environment, settings }: StackConfig, proj
     ]);
     return { project: name, registry, endpoint, lastTrainingJob, trainingState, deploymentState };
   };
-  const [mlflowServerState, ...projectStatuses] = await Promise.all([
+  const [mlflowServerState, projectStatuses] = await Promise.all([
     lookup(() => effects.stateExists(stateKeys.mlflowServer(environment))),
-    ...projects.map(projectStatus),
-  ]) as [Lookup<boolean>, ...ProjectStatus[]];
+    Promise.all(projects.map(projectStatus)),
+  ]);
   step.done();
   const { project, envName, region, stateBucket } = environment;
   return { project, envName, region, stateBucket, trackingUri, mlflowServerState, projects: projectStatuses };

@@ -5,7 +5,7 @@ import { buildMlflowServerStack } from '../builders/mlflow-server.js';
 import { buildTrainingStack } from '../builders/training.js';
 import { listMlProjects, loadMlProject } from '../ml-project.js';
 import { createReporter } from '../progress.js';
-import { loadSettings, readEnvironment } from '../settings/load.js';
+import { loadSettings, readSynthEnvironment } from '../settings/load.js';
 import { synthesize } from '../synth.js';
 
 export interface SynthArgs {
@@ -16,7 +16,7 @@ export interface SynthArgs {
 /** `mlops synth`. */
 export async function runSynth({ model, json }: SynthArgs): Promise<void> {
   const reporter = createReporter();
-  const config = { environment: readEnvironment(), settings: loadSettings() };
+  const config = { environment: readSynthEnvironment(process.env, reporter.info), settings: loadSettings() };
   const projects = listMlProjects().map((name) => loadMlProject(name));
   const started = performance.now();
   const dirs = synthesize((app) => [
