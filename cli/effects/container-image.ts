@@ -31,8 +31,8 @@ export function contentHashTag(dir: string, extra: readonly string[] = [], ignor
 /** A registry (ECR in production), as far as image publishing needs it. */
 export interface ImageRegistry {
   imageExists(repositoryName: string, tag: string): Promise<boolean>;
-  /** Login credentials (ECR's authorization token); undefined when the registry needs no login. */
-  loginCredentials(): Promise<{ username: string; password: string; endpoint: string } | undefined>;
+  /** Login credentials (ECR's authorization token). */
+  loginCredentials(): Promise<{ username: string; password: string; endpoint: string }>;
 }
 
 export function createEcrRegistry(client: ECRClient = new ECRClient({})): ImageRegistry {
@@ -98,7 +98,7 @@ export async function publishImage(options: {
   const context = options.prepareContext();
   try {
     const credentials = await registry.loginCredentials();
-    if (credentials) await docker.login(credentials.endpoint, credentials.username, credentials.password);
+    await docker.login(credentials.endpoint, credentials.username, credentials.password);
     await docker.build(context.dir, imageUri, reporter);
     await docker.push(imageUri, reporter);
   } finally {
