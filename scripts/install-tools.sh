@@ -144,6 +144,7 @@ install_base_image() {
   podman image exists "$base_image" && return
   if [ ! -s "$base_tar" ]; then
     log "making the image tests' base ($BASE_SUITE: $BASE_PACKAGES) with mmdebstrap"
+    rm -f "${base_tar%.tar}.partial.tar"
     with_progress "mmdebstrap $BASE_SUITE" mmdebstrap --quiet --variant=minbase --include="$BASE_PACKAGES" \
       --customize-hook="$BASE_HOOK" "$BASE_SUITE" "${base_tar%.tar}.partial.tar"
     mv "${base_tar%.tar}.partial.tar" "$base_tar"

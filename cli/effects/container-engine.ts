@@ -70,10 +70,13 @@ export function pushArgs(engine: ContainerEngineName, imageUri: string): string[
   return ['push', ...tlsFlags(engine, registryHost(imageUri)), imageUri];
 }
 
-/** The password goes on stdin, never on the command line. */
+/**
+ * The password goes on stdin, never on the command line. ECR's endpoint is a URL: docker takes it
+ * as is, podman and buildah want the registry host alone.
+ */
 export function loginArgs(engine: ContainerEngineName, endpoint: string, username: string): string[] {
   const host = endpoint.replace(/^https?:\/\//, '').replace(/\/.*$/, '');
-  return ['login', ...tlsFlags(engine, host), '--username', username, '--password-stdin', endpoint];
+  return ['login', ...tlsFlags(engine, host), '--username', username, '--password-stdin', engine === 'docker' ? endpoint : host];
 }
 
 /** What an image runs, as its config says (OCI image config field names). */
@@ -194,7 +197,7 @@ export function createContainerEngine(options: ContainerEngineOptions = {}): Con
   const engineName = async (): Promise<ContainerEngineName> => {
     const selected = await select();
     if (selected.engine) return selected.engine;
-    throw new ExternalError(`no container engine works (${selected.problems.join('; ')}): start Docker, or install podman or buildah and set ${CONTAINER_ENGINE_VARIABLE}`);
+    throw new ExternalError(`no container engine works (${selected.problems.join('; ')}): start Docker, or install podman or buildah (${CONTAINER_ENGINE_VARIABLE} picks one)`);
   };
   const stream = async (engine: ContainerEngineName, args: string[], label: string, reporter: Reporter): Promise<RunResult> => {
     const step = reporter.step(label);

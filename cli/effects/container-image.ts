@@ -41,8 +41,8 @@ export interface ImageRegistry {
   /** The URI of an existing repository (`<account>.dkr.ecr.<region>.amazonaws.com/<name>`). */
   repositoryUri(repositoryName: string): Promise<string>;
   imageExists(repositoryName: string, tag: string): Promise<boolean>;
-  /** Login credentials (ECR's authorization token); undefined when the registry needs no login. */
-  loginCredentials(): Promise<{ username: string; password: string; endpoint: string } | undefined>;
+  /** Login credentials (ECR's authorization token). */
+  loginCredentials(): Promise<{ username: string; password: string; endpoint: string }>;
 }
 
 export function createEcrRegistry(aws: AwsContext): ImageRegistry {
@@ -119,7 +119,7 @@ export async function publishImage(options: {
   const context = options.prepareContext();
   try {
     const credentials = await registry.loginCredentials();
-    if (credentials) await docker.login(credentials.endpoint, credentials.username, credentials.password);
+    await docker.login(credentials.endpoint, credentials.username, credentials.password);
     await docker.build(context.dir, imageUri, reporter);
     await docker.push(imageUri, reporter);
   } finally {

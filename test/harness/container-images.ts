@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { execa } from 'execa';
 import { createContainerEngine, type ContainerEngine } from '../../cli/effects/container-engine.js';
 import type { Reporter } from '../../cli/progress.js';
@@ -13,8 +13,10 @@ import { toolchainEnv } from './toolchain.js';
  *   and chroot shares the host network, so a container reaches the test servers on 127.0.0.1;
  * - from local images only: the offline toolchain's Debian base (`scripts/install-tools.sh images`)
  *   is tagged with the name each Dockerfile's FROM asks for, so the Dockerfiles stay as shipped;
- * - pip installs from a wheelhouse cached across runs (filled once per requirement set), through
- *   a pip.conf mounted into RUN steps, so a build downloads nothing the previous run fetched.
+ * - pip installs only from a wheelhouse cached across runs, through a pip.conf mounted into RUN
+ *   steps (no index: pip 23 prefers the index's copy of a wheel it also finds locally). Each test
+ *   fills it with what its Dockerfile installs, once per requirement set (fillWheelhouse); a
+ *   requirement left out fails the build, naming it.
  */
 export const TEST_ENGINE_ENV = { MLOPS_CONTAINER_ENGINE: 'buildah', BUILDAH_ISOLATION: 'chroot' } as const;
 
@@ -46,12 +48,18 @@ export function baseImages(dockerfile: string): string[] {
   return names;
 }
 
-/** Tags the toolchain's base image with every name the Dockerfile builds FROM; returns the names. */
-export async function provideBaseImages(dockerfile: string): Promise<string[]> {
+/** The offline toolchain's base image; fails, saying how to make it, when it is not in the image store. */
+async function testBaseImage(): Promise<string> {
   const base = toolchainEnv().MLOPS_TEST_BASE_IMAGE;
   if (!base || (await buildah(['inspect', '--type', 'image', base])).exitCode !== 0) {
     throw new Error(`the image tests' base image ${base ?? '(unknown)'} is not in the local image store: run \`scripts/install-tools.sh images\` (make tools)`);
   }
+  return base;
+}
+
+/** Tags the toolchain's base image with every name the Dockerfile builds FROM; returns the names. */
+export async function provideBaseImages(dockerfile: string): Promise<string[]> {
+  const base = await testBaseImage();
   const names = baseImages(dockerfile);
   for (const name of names) {
     const tagged = await buildah(['tag', base, name]);
@@ -60,7 +68,13 @@ export async function provideBaseImages(dockerfile: string): Promise<string[]> {
   return names;
 }
 
-/** Downloads the wheels of `requirements` (and their dependencies) once into the wheelhouse. */
+/** The host's CA bundle, for pip behind a proxy that re-signs TLS (as on the test machine). */
+const HOST_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
+
+/**
+ * Downloads the wheels of `requirements` (and their dependencies) once into the wheelhouse, with
+ * the base image's own pip, so they fit its Python whatever the host's.
+ */
 export async function fillWheelhouse(requirements: readonly string[], reporter: Reporter): Promise<void> {
   const lines = requirements.map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('#'));
   const marker = join(wheelhouse, `.filled-${createHash('sha256').update([...lines].sort().join('\n')).digest('hex').slice(0, 16)}`);
@@ -68,14 +82,17 @@ export async function fillWheelhouse(requirements: readonly string[], reporter: 
   mkdirSync(wheelhouse, { recursive: true });
   const requirementsFile = `${marker}.txt`;
   writeFileSync(requirementsFile, `${lines.join('\n')}\n`);
-  const pip = join(toolchainEnv().MLOPS_PYTHON_BIN, 'pip');
-  const step = reporter.step(`downloading ${lines.length} requirements into the wheelhouse ${wheelhouse}`);
-  const result = await execa(pip, ['download', '--quiet', '--dest', wheelhouse, '--requirement', requirementsFile], { reject: false, all: true });
-  if (result.exitCode !== 0) {
-    step.fail();
-    throw new Error(`pip download into ${wheelhouse} failed: ${String(result.all).trim().split('\n').slice(-3).join(' ')}`);
-  }
-  step.done();
+  reporter.info(`Downloading ${lines.length} requirements and their dependencies into the wheelhouse ${wheelhouse}.`);
+  const result = await testContainerEngine().run(
+    {
+      image: await testBaseImage(),
+      name: `mlops-wheelhouse-${process.pid}-${Date.now()}`,
+      command: ['python', '-m', 'pip', 'download', '--quiet', '--dest', WHEELHOUSE_IN_BUILD, '--requirement', `${WHEELHOUSE_IN_BUILD}/${basename(requirementsFile)}`],
+      volumes: [`${wheelhouse}:${WHEELHOUSE_IN_BUILD}`, ...(existsSync(HOST_CA_BUNDLE) ? [`${HOST_CA_BUNDLE}:${HOST_CA_BUNDLE}:ro`] : [])],
+    },
+    reporter,
+  );
+  if (result.exitCode !== 0) throw new Error(`pip download of ${requirementsFile} into ${wheelhouse} failed: ${result.output.trim().split('\n').slice(-3).join(' ')}`);
   writeFileSync(marker, '');
 }
 

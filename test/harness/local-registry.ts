@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import type { ImageRegistry } from '../../cli/effects/container-image.js';
 import { freePort, startDetached, stopProcessGroup, waitForHttp } from '../../cli/local/processes.js';
 import { createRecordingReporter } from './reporter.js';
@@ -23,7 +24,7 @@ export interface LocalRegistry extends ImageRegistry {
 /**
  * A real OCI registry (`crane registry serve`, from the offline toolchain) on a free port of
  * 127.0.0.1, its blobs in a temporary folder: the push path of publishImage, with the registry API
- * instead of ECR's. It needs no login, as a registry on the loopback interface.
+ * instead of ECR's. It accepts any login, so the engine's login runs for real with test credentials.
  */
 export async function startLocalRegistry(): Promise<LocalRegistry> {
   const crane = requireTool(toolchainEnv(), 'MLOPS_CRANE_BIN');
@@ -44,8 +45,9 @@ export async function startLocalRegistry(): Promise<LocalRegistry> {
       if (response.ok) return true;
       throw new Error(`the local registry answered ${response.status} for ${repositoryName}:${tag}; see ${logFile}`);
     },
-    loginCredentials: async () => undefined,
+    loginCredentials: async () => ({ username: 'mlops-test', password: 'any', endpoint: `http://${host}` }),
     async stop() {
+      await execa('buildah', ['logout', host], { reject: false });
       await stopProcessGroup(pid);
       rmSync(dir, { recursive: true, force: true });
     },

@@ -56,7 +56,7 @@ describe('engine selection', () => {
       const none = createContainerEngine({ env: { PATH: join(bin, 'empty') } });
       expect(await none.select()).toEqual({ engine: undefined, problems: ['docker: not on PATH', 'podman: not on PATH', 'buildah: not on PATH'] });
       await expect(none.build('/ctx', 'x:1', { info: () => undefined, warn: () => undefined, step: () => { throw new Error('no build expected'); } })).rejects.toThrow(
-        'no container engine works (docker: not on PATH; podman: not on PATH; buildah: not on PATH): start Docker, or install podman or buildah and set MLOPS_CONTAINER_ENGINE',
+        'no container engine works (docker: not on PATH; podman: not on PATH; buildah: not on PATH): start Docker, or install podman or buildah (MLOPS_CONTAINER_ENGINE picks one)',
       );
     });
   });
@@ -96,10 +96,11 @@ describe('engine arguments', () => {
     expect(pushArgs('podman', '127.0.0.1.example.com/wine:abc')).toEqual(['push', '127.0.0.1.example.com/wine:abc']);
   });
 
-  it('logs in with the password on stdin only', () => {
+  it("logs in with the password on stdin only, to ECR's endpoint URL (docker) or its host (podman, buildah)", () => {
     const endpoint = 'https://123.dkr.ecr.eu-west-1.amazonaws.com';
     expect(loginArgs('docker', endpoint, 'AWS')).toEqual(['login', '--username', 'AWS', '--password-stdin', endpoint]);
-    expect(loginArgs('buildah', 'http://127.0.0.1:5000', 'AWS')).toEqual(['login', '--tls-verify=false', '--username', 'AWS', '--password-stdin', 'http://127.0.0.1:5000']);
+    expect(loginArgs('podman', endpoint, 'AWS')).toEqual(['login', '--username', 'AWS', '--password-stdin', '123.dkr.ecr.eu-west-1.amazonaws.com']);
+    expect(loginArgs('buildah', 'http://127.0.0.1:5000', 'AWS')).toEqual(['login', '--tls-verify=false', '--username', 'AWS', '--password-stdin', '127.0.0.1:5000']);
   });
 
   it("runs the image's entry point with its CMD, or with the given command instead of the CMD", () => {
