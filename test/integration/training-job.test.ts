@@ -137,7 +137,7 @@ describe('training-job against moto and a real MLflow server', () => {
     // A Docker host that does not answer, so the check holds on machines that have an engine (CI runners) too.
     const noEngine = await cli(['training-job', '--project', 'wine'], { MLOPS_CONTAINER_ENGINE: 'docker', DOCKER_HOST: 'unix:///nonexistent/docker.sock' });
     expectExit(noEngine, 1);
-    expect(noEngine.stderr).toContain('no Docker engine answers');
+    expect(noEngine.stderr).toContain('no container engine works (docker:');
     expect(noEngine.stderr).toContain('nothing was applied');
 
     const removeInvalid = await cli(['training-job-rm', '--project', 'Bad_Name']);
