@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { execa } from 'execa';
+import { terraformProcessesIn } from '../../cli/effects/terraform-processes.js';
 import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { sharedParameterNames } from '../../core/naming.js';
 import { cliResult, runCli, startCli, type CliResult } from '../harness/cli.js';
@@ -181,5 +183,57 @@ describe('faults: locks, interrupts and removal in any order (training stack, mo
     expect(JSON.parse(removed.stdout).destroyed).toBeGreaterThan(0);
     expect(await motoResourceNames(moto, 'acme-dev-wine-')).toEqual([]);
     expect(await stateObjects()).toEqual([STATE_KEY]);
+  });
+
+  it('a run killed mid-apply (SIGKILL to its process group and to tofu) leaves a stale lock: the next run names it, unlock breaks it, and the run after that converges, adopting or naming what the killed run left unrecorded', async () => {
+    await motoPython(moto, PUBLISH_PARAMETERS, [JSON.stringify(parameters)]); // the MLflow server is back
+    const stackDir = join(env.MLOPS_OUTDIR, 'stacks', 'training-wine');
+    const run = startCli(TRAIN, env, { detached: true });
+    let stderr = '';
+    let killed = false;
+    run.stderr?.on('data', (chunk: Buffer) => {
+      stderr += String(chunk);
+      if (killed || !stderr.split('tofu apply …')[2]?.includes('Creating...')) return;
+      killed = true;
+      // What a closed laptop or a cancelled CI runner does: every process, no chance to clean up.
+      void terraformProcessesIn(stackDir).then((pids) => {
+        for (const pid of [run.pid!, ...(pids ?? [])]) {
+          try {
+            process.kill(-pid, 'SIGKILL');
+          } catch {
+            // not a group leader (a provider plugin), or gone
+          }
+        }
+      });
+    });
+    const killedRun = await run;
+    expect(killedRun.signal).toBe('SIGKILL');
+    expect(await stateObjects()).toContain(LOCK_KEY);
+
+    const blocked = await cli(TRAIN);
+    expectExit(blocked, 1);
+    expect(blocked.stderr).toContain(`is locked (waited 12s; terraform.lock_wait_seconds): held by ${userInfo().username}@${hostname()}`);
+    expect(blocked.stderr).toContain('mlops unlock --stack training-wine');
+    const refused = await cli(['unlock', '--stack', 'training-wine']);
+    expectExit(refused, 2);
+    expect(refused.stderr).toContain('younger than terraform.unlock_min_age_minutes');
+    expectExit(await cli(['unlock', '--stack', 'training-wine', '--force']), 0);
+    expect(await stateObjects()).not.toContain(LOCK_KEY);
+
+    // Resources named as their IDs are adopted by the run itself; for the others the operator follows
+    // the message: look the ID up as it says (here with boto3) and run its import command.
+    let next = await cli(TRAIN);
+    for (let attempt = 0; next.exitCode !== 0 && attempt < 2; attempt += 1) {
+      const advice = [...next.stderr.matchAll(/ \((\S+)\): its import ID is not its name; .*\(cd (\S+) && \S+ import '([^']+)' <ID>\)/g)];
+      if (advice.length === 0) expectExit(next, 0);
+      for (const [, name, dir, address] of advice) {
+        const id = (await motoPython(moto, "print(boto3.client('ec2', **kw).describe_security_groups(Filters=[{'Name': 'group-name', 'Values': [sys.argv[1]]}])['SecurityGroups'][0]['GroupId'])", [name])).trim();
+        await execa(env.MLOPS_TERRAFORM_BIN, ['import', '-no-color', address, id], { cwd: dir, env: { ...process.env, ...env } });
+      }
+      next = await cli(TRAIN);
+    }
+    expectExit(next, 0);
+    const withoutDefinitions = (names: string[]) => names.filter((name) => !name.startsWith('job-definition'));
+    expect(withoutDefinitions(await motoResourceNames(moto, 'acme-dev-wine-'))).toEqual(withoutDefinitions(fargateTrainingResources('acme-dev-wine', 0)));
   });
 });
