@@ -35,11 +35,11 @@ const list = (addresses: readonly string[]) => (addresses.length === 0 ? 'none' 
 
 /**
  * What an operator needs after Ctrl-C or SIGTERM during a terraform command: that Terraform was let
- * finish its current operation and released the lock, what it applied, what it did not, and that
+ * stop gracefully and released the lock, what it applied, what it did not, and that
  * running the same command again converges (Terraform continues from the state).
  */
 export function interruptionReport(run: InterruptedRun): string {
-  const head = `interrupted by ${run.signal}: ${run.command} of stack ${run.stackId} was let finish its current operation and stopped; the state lock is released.`;
+  const head = `interrupted by ${run.signal}: ${run.command} of stack ${run.stackId} stopped gracefully (nothing new started, what was under way cancelled); the state lock is released.`;
   if (run.command !== 'apply' && run.command !== 'destroy') {
     return `${head}\nNothing was applied (${run.command} changes no resource). Run the same command again to continue.`;
   }

@@ -34,6 +34,11 @@ export const IMPORT_ID_IS_NAME: readonly string[] = [
   'aws_ssm_parameter',
 ];
 
+/** How to find the import ID of a resource whose ID is not its name, where the stacks make such resources by name. */
+const LOOKUPS: Record<string, (name: string) => string> = {
+  aws_security_group: (name) => `its ID is \`aws ec2 describe-security-groups --filters Name=group-name,Values=${name} --query 'SecurityGroups[0].GroupId' --output text\``,
+};
+
 /** Every "already exists" error of terraform's (no-color) output, with the resource's address and name. */
 export function unrecordedResources(output: string): UnrecordedResource[] {
   const found: UnrecordedResource[] = [];
@@ -52,7 +57,7 @@ export function adoptionAdvice(stackDir: string, flavor: string, resources: read
   const lines = resources.map((resource) =>
     resource.adoptable
       ? `  (cd ${stackDir} && ${flavor} import '${resource.address}' '${resource.name}')`
-      : `  ${resource.address} (${resource.name}): its import ID is not its name; look it up in AWS (the provider's docs for ${resource.address.split('.')[0]} say which), then (cd ${stackDir} && ${flavor} import '${resource.address}' <ID>)`,
+      : `  ${resource.address} (${resource.name}): its import ID is not its name; ${LOOKUPS[resource.address.split('.')[0]]?.(resource.name) ?? `look it up in AWS (the provider's docs for ${resource.address.split('.')[0]} say which)`}, then (cd ${stackDir} && ${flavor} import '${resource.address}' <ID>)`,
   );
   return [
     `${resources.length === 1 ? 'a resource' : `${resources.length} resources`} of this stack already exist in AWS but not in its state (a killed run created them, or someone did by hand): ${resources.map((resource) => resource.name).join(', ')}.`,

@@ -10,8 +10,9 @@ export interface SignalSource {
 
 /**
  * Runs while `child` (started in its own process group, so a terminal's Ctrl-C reaches only the CLI)
- * does: the first SIGINT or SIGTERM is passed on to it exactly once, so terraform finishes its
- * current operation, writes the state and releases the lock. Terraform takes a second interrupt as
+ * does: the first SIGINT or SIGTERM is passed on to it exactly once, so terraform stops gracefully:
+ * it starts no new operation, has the provider cancel those under way, writes the state and
+ * releases the lock. Terraform takes a second interrupt as
  * "stop at once", leaving the lock and half-made resources, so later signals are not passed on:
  * the CLI says what it is waiting for and how to abandon the run on purpose.
  */
@@ -30,7 +31,7 @@ export async function forwardOneInterrupt<T>(
       }
       interrupt = signal;
       child.kill(signal);
-      reporter.warn(`${signal}: ${label} finishes its current operation, saves the state and releases the lock; waiting for it`);
+      reporter.warn(`${signal}: ${label} stops gracefully (starts nothing new, cancels what is under way), saves the state and releases the lock; waiting for it`);
     };
     signals.on(signal, handler);
     return [signal, handler] as const;

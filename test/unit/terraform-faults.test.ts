@@ -36,7 +36,7 @@ describe('interruptionReport', () => {
     });
     expect(report).toBe(
       [
-        'interrupted by SIGINT: apply of stack training-wine was let finish its current operation and stopped; the state lock is released.',
+        'interrupted by SIGINT: apply of stack training-wine stopped gracefully (nothing new started, what was under way cancelled); the state lock is released.',
         'Applied (2): aws_ecr_repository.images, aws_iam_role.job',
         'Started but not finished (1; may exist in AWS without being in the state): aws_batch_compute_environment.compute',
         'Not applied (1): aws_batch_job_queue.queue',
@@ -106,7 +106,7 @@ describe('the Terraform runner under faults', () => {
   it.each([
     ['SIGINT', 'INT', 130],
     ['SIGTERM', 'TERM', 143],
-  ] as const)('passes one %s to terraform, lets it finish, and exits with the shell code for it', async (signal, trapped, code) => {
+  ] as const)('passes one %s to terraform, lets it stop gracefully, and exits with the shell code for it', async (signal, trapped, code) => {
     const { env, stackDir, signals, reporter, runner } = setUp();
     const apply = runner.applyPlan(stackDir);
     await until(() => existsSync(env.FAKE_READY));

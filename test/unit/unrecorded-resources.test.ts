@@ -45,7 +45,7 @@ describe('unrecordedResources', () => {
     expect(error.message).toContain('tofu apply failed: 3 resources of this stack already exist in AWS but not in its state');
     expect(error.message).toContain("  (cd /out/stacks/training-wine && tofu import 'aws_iam_role.execution-role_role_5E1C6B2A' 'acme-dev-wine-train-exec')");
     expect(error.message).toContain(
-      "  aws_security_group.security-group_group_1C3F1E7B (acme-dev-wine-training-jobs): its import ID is not its name; look it up in AWS (the provider's docs for aws_security_group say which), then (cd /out/stacks/training-wine && tofu import 'aws_security_group.security-group_group_1C3F1E7B' <ID>)",
+      "  aws_security_group.security-group_group_1C3F1E7B (acme-dev-wine-training-jobs): its import ID is not its name; its ID is `aws ec2 describe-security-groups --filters Name=group-name,Values=acme-dev-wine-training-jobs --query 'SecurityGroups[0].GroupId' --output text`, then (cd /out/stacks/training-wine && tofu import 'aws_security_group.security-group_group_1C3F1E7B' <ID>)",
     );
   });
 });
