@@ -3,7 +3,7 @@
 # version: a Python virtualenv (mlflow, scikit-learn, moto), OpenTofu and the hashicorp/aws provider
 # built from their Go modules into a filesystem mirror, actionlint, and what the image tests need
 # (podman, buildah, a Debian base image, a local OCI registry).
-# Usage: scripts/install-tools.sh [all|python|tofu|provider|actionlint|images|env|python-env]
+# Usage: scripts/install-tools.sh [all|python|scanners|tofu|provider|actionlint|images|env|python-env]
 #   env         prints the shell exports that point the CLI and the tests at the cached tools;
 #   python-env  only the Python one (for the commands that run MLflow's own CLI; real AWS runs keep
 #               the user's terraform/tofu and provider).
@@ -30,6 +30,8 @@ cache=${MLOPS_TOOLS_CACHE:-$HOME/.cache/lean-mlops}
 requirements="$repo_dir/scripts/requirements-tools.txt"
 requirements_hash=$(sha256sum "$requirements" | cut -c1-12)
 venv="$cache/venv-$requirements_hash"
+scanner_requirements="$repo_dir/scripts/requirements-scanners.txt"
+scanners_venv="$cache/scanners-$(sha256sum "$scanner_requirements" | cut -c1-12)"
 tofu_bin="$cache/tofu-$TOFU_VERSION/tofu"
 mirror="$cache/provider-mirror"
 provider_rel="hashicorp/aws/$AWS_PROVIDER_VERSION/linux_amd64/terraform-provider-aws_v${AWS_PROVIDER_VERSION}_x5"
@@ -82,7 +84,7 @@ go_build_module() {
 
 install_python() {
   if [ -x "$venv/bin/mlflow" ]; then return; fi
-  log "creating Python virtualenv $venv (mlflow, scikit-learn, moto, checkov, parliament)"
+  log "creating Python virtualenv $venv (mlflow, scikit-learn, xgboost, moto)"
   rm -rf "$venv"
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --upgrade pip
@@ -165,6 +167,15 @@ install_images() {
   install_crane
 }
 
+install_scanners() {
+  if [ -x "$scanners_venv/bin/checkov" ]; then return; fi
+  log "creating the scanners' virtualenv $scanners_venv (checkov, parliament)"
+  rm -rf "$scanners_venv"
+  python3 -m venv "$scanners_venv"
+  "$scanners_venv/bin/pip" install --quiet --upgrade pip
+  "$scanners_venv/bin/pip" install --quiet -r "$scanner_requirements"
+}
+
 print_python_env() {
   echo "export MLOPS_PYTHON_BIN='$venv/bin'"
 }
@@ -175,6 +186,7 @@ print_env() {
 export MLOPS_TERRAFORM_BIN='$tofu_bin'
 export TF_CLI_CONFIG_FILE='$cli_config'
 export MLOPS_ACTIONLINT_BIN='$actionlint_bin'
+export MLOPS_SCANNERS_BIN='$scanners_venv/bin'
 export MLOPS_CRANE_BIN='$crane_bin'
 export MLOPS_TEST_BASE_IMAGE='$base_image'
 ENV
@@ -183,6 +195,7 @@ ENV
 mkdir -p "$cache"
 case "${1:-all}" in
   python) install_python ;;
+  scanners) install_scanners ;;
   tofu) install_tofu ;;
   provider) install_provider ;;
   actionlint) install_actionlint ;;
@@ -191,7 +204,7 @@ case "${1:-all}" in
   python-env) print_python_env ;;
   all)
     # The virtualenv mostly downloads while the Go builds compile, so the two overlap.
-    install_python &
+    (install_python && install_scanners) &
     python_pid=$!
     install_tofu
     install_provider
@@ -199,5 +212,5 @@ case "${1:-all}" in
     install_images
     wait "$python_pid"
     ;;
-  *) echo "usage: $0 [all|python|tofu|provider|actionlint|images|env|python-env]" >&2; exit 2 ;;
+  *) echo "usage: $0 [all|python|scanners|tofu|provider|actionlint|images|env|python-env]" >&2; exit 2 ;;
 esac
