@@ -2,7 +2,7 @@
 # Installs the offline toolchain the tests need, idempotently, cached outside the repo keyed by
 # version: a Python virtualenv (mlflow, scikit-learn, moto), OpenTofu and the hashicorp/aws provider
 # built from their Go modules into a filesystem mirror, and actionlint.
-# Usage: scripts/install-tools.sh [all|python|tofu|provider|actionlint|env|python-env]
+# Usage: scripts/install-tools.sh [all|python|scanners|tofu|provider|actionlint|env|python-env]
 #   env         prints the shell exports that point the CLI and the tests at the cached tools;
 #   python-env  only the Python one (for the commands that run MLflow's own CLI; real AWS runs keep
 #               the user's terraform/tofu and provider).
@@ -22,6 +22,8 @@ cache=${MLOPS_TOOLS_CACHE:-$HOME/.cache/lean-mlops}
 requirements="$repo_dir/scripts/requirements-tools.txt"
 requirements_hash=$(sha256sum "$requirements" | cut -c1-12)
 venv="$cache/venv-$requirements_hash"
+scanners_requirements="$repo_dir/scripts/requirements-scanners.txt"
+scanners_venv="$cache/scanners-$(sha256sum "$scanners_requirements" | cut -c1-12)"
 tofu_bin="$cache/tofu-$TOFU_VERSION/tofu"
 mirror="$cache/provider-mirror"
 provider_rel="hashicorp/aws/$AWS_PROVIDER_VERSION/linux_amd64/terraform-provider-aws_v${AWS_PROVIDER_VERSION}_x5"
@@ -68,14 +70,19 @@ go_build_module() {
   mv "$output.partial" "$output"
 }
 
-install_python() {
-  if [ -x "$venv/bin/mlflow" ]; then return; fi
-  log "creating Python virtualenv $venv (mlflow, scikit-learn, moto, checkov, parliament)"
-  rm -rf "$venv"
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --upgrade pip
-  "$venv/bin/pip" install --quiet -r "$requirements"
+# A virtualenv from a requirements file, once: `marker` is a command it installs.
+make_venv() {
+  local dir=$1 requirements_file=$2 marker=$3 what=$4
+  if [ -x "$dir/bin/$marker" ]; then return; fi
+  log "creating Python virtualenv $dir ($what)"
+  rm -rf "$dir"
+  python3 -m venv "$dir"
+  "$dir/bin/pip" install --quiet --upgrade pip
+  "$dir/bin/pip" install --quiet -r "$requirements_file"
 }
+
+install_python() { make_venv "$venv" "$requirements" mlflow 'mlflow, scikit-learn, moto'; }
+install_scanners() { make_venv "$scanners_venv" "$scanners_requirements" checkov 'checkov, parliament'; }
 
 install_tofu() {
   if [ -x "$tofu_bin" ]; then return; fi
@@ -119,12 +126,14 @@ print_env() {
 export MLOPS_TERRAFORM_BIN='$tofu_bin'
 export TF_CLI_CONFIG_FILE='$cli_config'
 export MLOPS_ACTIONLINT_BIN='$actionlint_bin'
+export MLOPS_SCANNERS_BIN='$scanners_venv/bin'
 ENV
 }
 
 mkdir -p "$cache"
 case "${1:-all}" in
   python) install_python ;;
+  scanners) install_scanners ;;
   tofu) install_tofu ;;
   provider) install_provider ;;
   actionlint) install_actionlint ;;
@@ -132,12 +141,12 @@ case "${1:-all}" in
   python-env) print_python_env ;;
   all)
     # The virtualenv mostly downloads while the Go builds compile, so the two overlap.
-    install_python &
+    (install_python && install_scanners) &
     python_pid=$!
     install_tofu
     install_provider
     install_actionlint
     wait "$python_pid"
     ;;
-  *) echo "usage: $0 [all|python|tofu|provider|actionlint|env|python-env]" >&2; exit 2 ;;
+  *) echo "usage: $0 [all|python|scanners|tofu|provider|actionlint|env|python-env]" >&2; exit 2 ;;
 esac

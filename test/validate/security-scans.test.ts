@@ -8,7 +8,7 @@ import { requireTool, toolchainEnv } from '../harness/toolchain.js';
 
 /**
  * Static security scans of what mlops deploys, in one checkov run (pinned in
- * scripts/requirements-tools.txt): every synthesized stack, and every IAM policy file of policies/
+ * scripts/requirements-scanners.txt, a virtualenv of its own): every synthesized stack, and every IAM policy file of policies/
  * wrapped as an aws_iam_policy so checkov's IAM checks read it. parliament then lints each policy
  * file (unknown actions, wrong condition types, resources an action cannot take). A finding is
  * fixed, or listed with its reason in test/validate/scan-skips.json.
@@ -95,7 +95,7 @@ describe('security scans of the synthesized stacks and the IAM policy files', ()
   let parliamentFindings: ParliamentFinding[] = [];
 
   beforeAll(async () => {
-    const bin = requireTool(toolchainEnv(), 'MLOPS_PYTHON_BIN');
+    const bin = requireTool(toolchainEnv(), 'MLOPS_SCANNERS_BIN');
     const synth = await runCli(['synth', '--json'], { ...environment, MLOPS_OUTDIR: outdir });
     expect(synth.exitCode).toBe(0);
 
