@@ -30,8 +30,8 @@ cache=${MLOPS_TOOLS_CACHE:-$HOME/.cache/lean-mlops}
 requirements="$repo_dir/scripts/requirements-tools.txt"
 requirements_hash=$(sha256sum "$requirements" | cut -c1-12)
 venv="$cache/venv-$requirements_hash"
-scanner_requirements="$repo_dir/scripts/requirements-scanners.txt"
-scanners_venv="$cache/scanners-$(sha256sum "$scanner_requirements" | cut -c1-12)"
+scanners_requirements="$repo_dir/scripts/requirements-scanners.txt"
+scanners_venv="$cache/scanners-$(sha256sum "$scanners_requirements" | cut -c1-12)"
 tofu_bin="$cache/tofu-$TOFU_VERSION/tofu"
 mirror="$cache/provider-mirror"
 provider_rel="hashicorp/aws/$AWS_PROVIDER_VERSION/linux_amd64/terraform-provider-aws_v${AWS_PROVIDER_VERSION}_x5"
@@ -82,14 +82,19 @@ go_build_module() {
   mv "$output.partial" "$output"
 }
 
-install_python() {
-  if [ -x "$venv/bin/mlflow" ]; then return; fi
-  log "creating Python virtualenv $venv (mlflow, scikit-learn, xgboost, moto)"
-  rm -rf "$venv"
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --upgrade pip
-  "$venv/bin/pip" install --quiet -r "$requirements"
+# A virtualenv from a requirements file, once: `marker` is a command it installs.
+make_venv() {
+  local dir=$1 requirements_file=$2 marker=$3 what=$4
+  if [ -x "$dir/bin/$marker" ]; then return; fi
+  log "creating Python virtualenv $dir ($what)"
+  rm -rf "$dir"
+  python3 -m venv "$dir"
+  "$dir/bin/pip" install --quiet --upgrade pip
+  "$dir/bin/pip" install --quiet -r "$requirements_file"
 }
+
+install_python() { make_venv "$venv" "$requirements" mlflow 'mlflow, scikit-learn, xgboost, moto'; }
+install_scanners() { make_venv "$scanners_venv" "$scanners_requirements" checkov 'checkov, parliament'; }
 
 install_tofu() {
   if [ -x "$tofu_bin" ]; then return; fi
@@ -165,15 +170,6 @@ install_images() {
   install_image_packages || return 0
   install_base_image
   install_crane
-}
-
-install_scanners() {
-  if [ -x "$scanners_venv/bin/checkov" ]; then return; fi
-  log "creating the scanners' virtualenv $scanners_venv (checkov, parliament)"
-  rm -rf "$scanners_venv"
-  python3 -m venv "$scanners_venv"
-  "$scanners_venv/bin/pip" install --quiet --upgrade pip
-  "$scanners_venv/bin/pip" install --quiet -r "$scanner_requirements"
 }
 
 print_python_env() {

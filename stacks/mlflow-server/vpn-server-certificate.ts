@@ -43,6 +43,7 @@ export class VpnServerCertificate extends Construct {
   constructor(scope: Construct, id: string, props: VpnServerCertificateProps) {
     super(scope, id);
     throwIfViolations('VpnServerCertificate', props.parameterName.startsWith('/') ? [] : [`parameterName="${props.parameterName}": must be an SSM parameter path starting with /`]);
-    this.certificateArn = new DataAwsSsmParameter(this, 'arn', { name: props.parameterName }).value;
+    // An ARN is no secret: read as plain text, so it does not make the endpoint's plan sensitive.
+    this.certificateArn = new DataAwsSsmParameter(this, 'arn', { name: props.parameterName }).insecureValue;
   }
 }

@@ -314,7 +314,7 @@ describe('MlflowServerStack (defaults: postgres, VPN on)', () => {
       expect(config.data?.aws_s3_object).toBeUndefined();
       expect(JSON.stringify(config)).not.toMatch(/private_key|PRIVATE KEY/);
       const endpoint = only(config, 'aws_ec2_client_vpn_endpoint');
-      const certificateArn = `\${data.aws_ssm_parameter.${parameters[0][0]}.value}`;
+      const certificateArn = `\${data.aws_ssm_parameter.${parameters[0][0]}.insecure_value}`;
       expect(endpoint).toMatchObject({
         server_certificate_arn: certificateArn,
         client_cidr_block: '10.100.0.0/22',

@@ -8,7 +8,7 @@ import { requireTool, toolchainEnv } from '../harness/toolchain.js';
 
 /**
  * Static security scans of what mlops deploys, in one checkov run (pinned in
- * scripts/requirements-scanners.txt, a virtualenv of their own): every synthesized stack, and every IAM policy file of policies/
+ * scripts/requirements-scanners.txt, a virtualenv of its own): every synthesized stack, and every IAM policy file of policies/
  * wrapped as an aws_iam_policy so checkov's IAM checks read it. parliament then lints each policy
  * file (unknown actions, wrong condition types, resources an action cannot take). A finding is
  * fixed, or listed with its reason in test/validate/scan-skips.json.

@@ -79,7 +79,7 @@ describe('lifecycle workflows run the make targets a person runs', () => {
     expect(Object.keys(doc.on as object).sort()).toEqual(['pull_request', 'push']);
     expect(makeCalls(doc).map((c) => c.target)).toContain('test');
     expect(makeCallViolations('.github/workflows/ci.yml', doc, makefile)).toEqual([]);
-    expect(text).toContain("hashFiles('scripts/install-tools.sh', 'scripts/requirements-tools.txt')");
+    expect(text).toContain("hashFiles('scripts/install-tools.sh', 'scripts/requirements-tools.txt', 'scripts/requirements-scanners.txt')");
     expect(text).toMatch(/~\/\.cache\/lean-mlops/);
     expect(text).toMatch(/~\/go\/pkg\/mod/);
   });
