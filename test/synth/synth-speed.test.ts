@@ -14,19 +14,23 @@ const config = {
 };
 const project = loadMlProject('test-project');
 
-/** One stack is synthesized in-process, well under a second of work once the modules are loaded. */
+/**
+ * One stack is synthesized in-process in well under a second of work once the modules are loaded.
+ * Work is CPU time (user + system), not wall time: the figure holds on a machine busy with other runs.
+ */
 describe.each([
   ['mlflow-server', (app: never) => buildMlflowServerStack(app, config)],
   ['training', (app: never) => buildTrainingStack(app, config, project)],
   ['deployment', (app: never) => buildDeploymentStack(app, config, project, '1')],
 ])('the %s stack', (_name, build) => {
-  it('synthesizes in under 500 ms', () => {
+  it('synthesizes in under 500 ms of CPU time', () => {
     const outdir = mkdtempSync(join(tmpdir(), 'mlops-speed-'));
     try {
       synthesize((app) => [build(app as never)], outdir);
-      const started = performance.now();
+      const started = process.cpuUsage();
       synthesize((app) => [build(app as never)], outdir);
-      expect(performance.now() - started).toBeLessThan(500);
+      const used = process.cpuUsage(started);
+      expect((used.user + used.system) / 1000).toBeLessThan(500);
     } finally {
       rmSync(outdir, { recursive: true, force: true });
     }
