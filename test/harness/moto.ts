@@ -81,3 +81,15 @@ export async function motoResourceNames(moto: TestMoto, text: string): Promise<s
   ].join('\n');
   return JSON.parse(await motoPython(moto, script, [text])) as string[];
 }
+
+/** What a CLI run against the emulator gets: the toolchain, the emulator, and the four TF_VAR_* of an environment. */
+export function emulatorCliEnv(tools: Record<string, string>, moto: TestMoto, stateBucket: string, environment = { project: 'acme', envName: 'dev' }): Record<string, string> {
+  return {
+    ...tools,
+    ...moto.env,
+    TF_VAR_state_bucket_name: stateBucket,
+    TF_VAR_region: TEST_REGION,
+    TF_VAR_project: environment.project,
+    TF_VAR_env_name: environment.envName,
+  };
+}

@@ -7,7 +7,7 @@ import { terraformProcessesIn } from '../../cli/effects/terraform-processes.js';
 import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { sharedParameterNames } from '../../core/naming.js';
 import { cliResult, runCli, startCli, type CliResult } from '../harness/cli.js';
-import { motoPython, motoResourceNames, startTestMoto, TEST_REGION, type TestMoto } from '../harness/moto.js';
+import { emulatorCliEnv, motoPython, motoResourceNames, startTestMoto, TEST_REGION, type TestMoto } from '../harness/moto.js';
 import { requireTool, toolchainEnv } from '../harness/toolchain.js';
 import { copyTestProject, fargateTrainingResources } from '../harness/training-project.js';
 
@@ -81,12 +81,7 @@ describe('faults: locks, interrupts and removal in any order (training stack, mo
     writeFileSync(join(settingsDir, 'short-wait.json'), JSON.stringify({ terraform: { lock_wait_seconds: 12 } }));
     writeFileSync(join(settingsDir, 'long-wait.json'), JSON.stringify({ terraform: { lock_wait_seconds: 120 } }));
     env = {
-      ...tools,
-      ...moto.env,
-      TF_VAR_state_bucket_name: STATE_BUCKET,
-      TF_VAR_region: TEST_REGION,
-      TF_VAR_project: 'acme',
-      TF_VAR_env_name: 'dev',
+      ...emulatorCliEnv(tools, moto, STATE_BUCKET),
       MLOPS_PROJECTS_DIR: projectsDir,
       MLOPS_SETTINGS_FILE: join(settingsDir, 'short-wait.json'),
       MLOPS_OUTDIR: tempDir('mlops-faults-out-'),

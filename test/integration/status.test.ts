@@ -8,7 +8,7 @@ import { MlflowClient } from '../../cli/effects/mlflow.js';
 import { deploymentTags } from '../../cli/workflows/deployment-release.js';
 import { runCli } from '../harness/cli.js';
 import { startTestMlflowServer, type TestMlflowServer } from '../harness/mlflow.js';
-import { startTestMoto, TEST_REGION, type TestMoto } from '../harness/moto.js';
+import { emulatorCliEnv, startTestMoto, TEST_REGION, type TestMoto } from '../harness/moto.js';
 import { requireTool, toolchainEnv } from '../harness/toolchain.js';
 
 const STATE_BUCKET = 'mlops-status-state';
@@ -82,12 +82,7 @@ describe('status against moto and a real MLflow server', () => {
     const projectsDir = join(workDir, 'ml-projects');
     for (const project of ['wine', 'fraud']) mkdirSync(join(projectsDir, project), { recursive: true });
     env = {
-      ...tools,
-      ...moto.env,
-      TF_VAR_state_bucket_name: STATE_BUCKET,
-      TF_VAR_region: TEST_REGION,
-      TF_VAR_project: 'acme',
-      TF_VAR_env_name: 'dev',
+      ...emulatorCliEnv(tools, moto, STATE_BUCKET),
       MLOPS_PROJECTS_DIR: projectsDir,
       MLFLOW_TRACKING_URI: mlflow.url,
     };

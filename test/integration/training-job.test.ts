@@ -9,7 +9,7 @@ import { MlflowClient } from '../../cli/effects/mlflow.js';
 import { pythonEnv } from '../../cli/local/python-tools.js';
 import { runCli, type CliResult } from '../harness/cli.js';
 import { startTestMlflowServer, type TestMlflowServer } from '../harness/mlflow.js';
-import { motoResourceNames, TEST_REGION, startTestMoto, type TestMoto } from '../harness/moto.js';
+import { emulatorCliEnv, motoResourceNames, TEST_REGION, startTestMoto, type TestMoto } from '../harness/moto.js';
 import { requireTool, toolchainEnv } from '../harness/toolchain.js';
 import { copyTestProject, fargateTrainingResources } from '../harness/training-project.js';
 
@@ -70,12 +70,7 @@ async function setUp(mlflow: TestMlflowServer, options: { failJobs?: boolean } =
   const settingsFile = join(tempDir('mlops-training-it-settings-'), 'settings.json');
   writeFileSync(settingsFile, JSON.stringify({ tracking_uri: mlflow.url, training: { job_poll_seconds: 1 } }));
   const env = {
-    ...tools,
-    ...moto.env,
-    TF_VAR_state_bucket_name: STATE_BUCKET,
-    TF_VAR_region: TEST_REGION,
-    TF_VAR_project: 'acme',
-    TF_VAR_env_name: 'dev',
+    ...emulatorCliEnv(tools, moto, STATE_BUCKET),
     MLOPS_PROJECTS_DIR: projectsDir,
     MLOPS_SETTINGS_FILE: settingsFile,
     MLOPS_OUTDIR: tempDir('mlops-training-it-out-'),
