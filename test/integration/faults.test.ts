@@ -160,7 +160,13 @@ describe('faults: locks, interrupts and removal in any order (training stack, mo
     // log group by hand, as such a run would leave it, unless the interrupted run recorded it.
     const state = JSON.parse(await stateBody(STATE_KEY)) as { resources: { type: string }[] };
     const logGroupRecorded = state.resources.some((resource) => resource.type === 'aws_cloudwatch_log_group');
-    if (!logGroupRecorded) await motoPython(moto, "boto3.client('logs', **kw).create_log_group(logGroupName='/aws/batch/acme-dev-wine-training')");
+    // The interrupted run may itself have made it without recording it (its create was under way).
+    if (!logGroupRecorded) {
+      await motoPython(
+        moto,
+        "logs = boto3.client('logs', **kw)\nname = '/aws/batch/acme-dev-wine-training'\nif not logs.describe_log_groups(logGroupNamePrefix=name)['logGroups']: logs.create_log_group(logGroupName=name)",
+      );
+    }
     const next = await cli(TRAIN);
     expectExit(next, 0);
     expect(next.stderr).toMatch(/Plan: [1-9]\d* to add, 0 to change, 0 to destroy\./);
