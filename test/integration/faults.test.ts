@@ -155,7 +155,26 @@ describe('faults: locks, interrupts and removal in any order (training stack, mo
     expect(await stateObjects()).toEqual([STATE_KEY]);
   });
 
-  it('the next plain run converges to what an uninterrupted run leaves, adopting a resource a killed run would have left unrecorded', async () => {
+  /**
+   * Trains until the run converges, doing what its message says: resources named as their IDs are
+   * adopted by the run itself; for the others the operator looks the ID up as the message says (here
+   * with boto3) and runs its import command.
+   */
+  async function trainFollowingAdvice(): Promise<CliResult> {
+    let next = await cli(TRAIN);
+    for (let attempt = 0; next.exitCode !== 0 && attempt < 2; attempt += 1) {
+      const advice = [...next.stderr.matchAll(/ \((\S+)\): its import ID is not its name; .*\(cd (\S+) && \S+ import '([^']+)' <ID>\)/g)];
+      if (advice.length === 0) return next;
+      for (const [, name, dir, address] of advice) {
+        const id = (await motoPython(moto, "print(boto3.client('ec2', **kw).describe_security_groups(Filters=[{'Name': 'group-name', 'Values': [sys.argv[1]]}])['SecurityGroups'][0]['GroupId'])", [name])).trim();
+        await execa(env.MLOPS_TERRAFORM_BIN, ['import', '-no-color', address, id], { cwd: dir, env: { ...process.env, ...env } });
+      }
+      next = await cli(TRAIN);
+    }
+    return next;
+  }
+
+  it('the next run converges to what an uninterrupted run leaves, adopting what the interrupted or a killed run left unrecorded', async () => {
     // A killed run (unlike an interrupted one) can create a resource without recording it: make the
     // log group by hand, as such a run would leave it, unless the interrupted run recorded it.
     const state = JSON.parse(await stateBody(STATE_KEY)) as { resources: { type: string }[] };
@@ -167,7 +186,8 @@ describe('faults: locks, interrupts and removal in any order (training stack, mo
         "logs = boto3.client('logs', **kw)\nname = '/aws/batch/acme-dev-wine-training'\nif not logs.describe_log_groups(logGroupNamePrefix=name)['logGroups']: logs.create_log_group(logGroupName=name)",
       );
     }
-    const next = await cli(TRAIN);
+    // An interrupt cancels what is under way, so the interrupted run too may leave resources unrecorded.
+    const next = await trainFollowingAdvice();
     expectExit(next, 0);
     expect(next.stderr).toMatch(/Plan: [1-9]\d* to add, 0 to change, 0 to destroy\./);
     if (!logGroupRecorded) expect(next.stderr).toContain('/aws/batch/acme-dev-wine-training exists but is not in the state (a killed run made it); adopting it (import)');
@@ -221,18 +241,7 @@ describe('faults: locks, interrupts and removal in any order (training stack, mo
     expectExit(await cli(['unlock', '--stack', 'training-wine', '--force']), 0);
     expect(await stateObjects()).not.toContain(LOCK_KEY);
 
-    // Resources named as their IDs are adopted by the run itself; for the others the operator follows
-    // the message: look the ID up as it says (here with boto3) and run its import command.
-    let next = await cli(TRAIN);
-    for (let attempt = 0; next.exitCode !== 0 && attempt < 2; attempt += 1) {
-      const advice = [...next.stderr.matchAll(/ \((\S+)\): its import ID is not its name; .*\(cd (\S+) && \S+ import '([^']+)' <ID>\)/g)];
-      if (advice.length === 0) expectExit(next, 0);
-      for (const [, name, dir, address] of advice) {
-        const id = (await motoPython(moto, "print(boto3.client('ec2', **kw).describe_security_groups(Filters=[{'Name': 'group-name', 'Values': [sys.argv[1]]}])['SecurityGroups'][0]['GroupId'])", [name])).trim();
-        await execa(env.MLOPS_TERRAFORM_BIN, ['import', '-no-color', address, id], { cwd: dir, env: { ...process.env, ...env } });
-      }
-      next = await cli(TRAIN);
-    }
+    const next = await trainFollowingAdvice();
     expectExit(next, 0);
     const withoutDefinitions = (names: string[]) => names.filter((name) => !name.startsWith('job-definition'));
     expect(withoutDefinitions(await motoResourceNames(moto, 'acme-dev-wine-'))).toEqual(withoutDefinitions(fargateTrainingResources('acme-dev-wine', 0)));
