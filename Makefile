@@ -23,7 +23,7 @@ dist: node_modules $(SOURCES)
 	npx tsc -p tsconfig.json && touch dist
 install: dist ## Install the Node.js dependencies and build the CLI
 build: dist ## Build the CLI
-tools: ## Install the offline toolchain (Python env, OpenTofu, AWS provider mirror, actionlint)
+tools: ## Install the offline toolchain (Python env; OpenTofu and the AWS provider mirror, downloaded and verified or built; actionlint)
 	scripts/install-tools.sh all
 python-tools:
 	@scripts/install-tools.sh python

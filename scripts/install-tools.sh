@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Installs the offline toolchain the tests need, idempotently, cached outside the repo keyed by
 # version: a Python virtualenv (mlflow, scikit-learn, moto), OpenTofu and the hashicorp/aws provider
-# built from their Go modules into a filesystem mirror, actionlint, and what the image tests need
+# (official, verified downloads when their hosts answer, see scripts/fetch-tools.py; otherwise a
+# tofu/terraform >= 1.10 on PATH and a provider cache; built from their Go modules as the last
+# resort) with the provider in a filesystem mirror, actionlint, and what the image tests need
 # (podman, buildah, a Debian base image, a local OCI registry).
+# MLOPS_TOOLS_BUILD=never stops with an error instead of building OpenTofu or the provider (CI sets
+# it: it must download them).
 # Usage: scripts/install-tools.sh [all|python|scanners|tofu|provider|actionlint|images|env|python-env]
 #   env         prints the shell exports that point the CLI and the tests at the cached tools;
 #   python-env  only the Python one (for the commands that run MLflow's own CLI; real AWS runs keep
@@ -27,14 +31,22 @@ BASE_HOOK='rm -f "$1"/usr/lib/python3*/EXTERNALLY-MANAGED'
 
 repo_dir=$(cd "$(dirname "$0")/.." && pwd)
 cache=${MLOPS_TOOLS_CACHE:-$HOME/.cache/lean-mlops}
+case "${MLOPS_TOOLS_BUILD:=auto}" in
+  auto|never) ;;
+  *) echo "MLOPS_TOOLS_BUILD='$MLOPS_TOOLS_BUILD' is not one of: auto (build OpenTofu and the provider when nothing can be downloaded), never" >&2; exit 2 ;;
+esac
+case "$(uname -m)" in x86_64) arch=amd64 ;; aarch64|arm64) arch=arm64 ;; *) arch=$(uname -m) ;; esac
+platform="$(uname -s | tr '[:upper:]' '[:lower:]')_$arch"
 requirements="$repo_dir/scripts/requirements-tools.txt"
 requirements_hash=$(sha256sum "$requirements" | cut -c1-12)
 venv="$cache/venv-$requirements_hash"
 scanners_requirements="$repo_dir/scripts/requirements-scanners.txt"
 scanners_venv="$cache/scanners-$(sha256sum "$scanners_requirements" | cut -c1-12)"
 tofu_bin="$cache/tofu-$TOFU_VERSION/tofu"
+# Names the tofu/terraform found on PATH when OpenTofu could be neither downloaded nor built.
+terraform_on_path_record="$cache/terraform-on-path"
 mirror="$cache/provider-mirror"
-provider_rel="hashicorp/aws/$AWS_PROVIDER_VERSION/linux_amd64/terraform-provider-aws_v${AWS_PROVIDER_VERSION}_x5"
+provider_rel="hashicorp/aws/$AWS_PROVIDER_VERSION/$platform/terraform-provider-aws_v${AWS_PROVIDER_VERSION}_x5"
 provider_bin="$mirror/registry.opentofu.org/$provider_rel"
 cli_config="$cache/tofurc-$AWS_PROVIDER_VERSION"
 actionlint_bin="$cache/actionlint-$ACTIONLINT_VERSION/actionlint"
@@ -96,18 +108,90 @@ make_venv() {
 install_python() { make_venv "$venv" "$requirements" mlflow 'mlflow, scikit-learn, xgboost, moto'; }
 install_scanners() { make_venv "$scanners_venv" "$scanners_requirements" checkov 'checkov, parliament'; }
 
+# An official release, verified (scripts/fetch-tools.py), into a folder that appears only when
+# complete. Returns 1 when its source does not answer (the caller tries the next source); a refused
+# download (bad checksum or signature) stops the install. Callers use it in a || list, where
+# errexit is off, so every failure is handled explicitly.
+fetch_official() {
+  local status=0
+  python3 "$repo_dir/scripts/fetch-tools.py" "$@" || status=$?
+  case "$status" in
+    0) return 0 ;;
+    3) return 1 ;;
+    *) log "stopped: the download was refused or failed (exit $status); nothing of it is installed"; exit 1 ;;
+  esac
+}
+
+# The last resort, unless MLOPS_TOOLS_BUILD=never: building from the Go module.
+build_from_source() {
+  local what=$1 minutes=$2; shift 2
+  if [ "$MLOPS_TOOLS_BUILD" = never ]; then
+    log "$what: nothing to download or reuse, and MLOPS_TOOLS_BUILD=never forbids building it from its Go module (~$minutes min)"
+    exit 1
+  fi
+  log "$what: nothing to download or reuse, so building it from its Go module (~$minutes min)"
+  "$@"
+}
+
+# A tofu or terraform >= 1.10 already on PATH (checked again on every run, as PATH may change).
+terraform_on_path() {
+  local tool version
+  for tool in tofu terraform; do
+    command -v "$tool" >/dev/null || continue
+    version=$("$tool" version 2>/dev/null | sed -n '1s/^[A-Za-z]* v\([0-9][0-9.]*\).*/\1/p')
+    if [ -n "$version" ] && printf '1.10\n%s\n' "$version" | sort -V -C; then
+      command -v "$tool"
+      return 0
+    fi
+  done
+  return 1
+}
+
+use_terraform_on_path() {
+  local found
+  found=$(terraform_on_path) || return 1
+  log "OpenTofu $TOFU_VERSION: not downloadable, using $found ($("$found" version 2>/dev/null | head -n1)) from PATH"
+  printf '%s\n' "$found" > "$terraform_on_path_record"
+}
+
 install_tofu() {
   if [ -x "$tofu_bin" ]; then return; fi
-  log "building OpenTofu $TOFU_VERSION from its Go module (a few minutes)"
-  go_build_module github.com/opentofu/opentofu "v$TOFU_VERSION" ./cmd/tofu "$tofu_bin" \
-    "-X github.com/opentofu/opentofu/version.dev=no"
+  if [ -s "$terraform_on_path_record" ] && [ "$(terraform_on_path)" = "$(cat "$terraform_on_path_record")" ]; then return; fi
+  rm -rf "$(dirname "$tofu_bin")" "$terraform_on_path_record"  # what an interrupted build left
+  fetch_official tofu --version "$TOFU_VERSION" --platform "$platform" --dest "$(dirname "$tofu_bin")" ||
+    use_terraform_on_path ||
+    build_from_source "OpenTofu $TOFU_VERSION" 7 \
+      go_build_module github.com/opentofu/opentofu "v$TOFU_VERSION" ./cmd/tofu "$tofu_bin" \
+      "-X github.com/opentofu/opentofu/version.dev=no"
+}
+
+# The provider from the plugin cache a terraform/tofu user keeps (TF_PLUGIN_CACHE_DIR), copied so
+# that clearing that cache does not break this mirror.
+provider_from_plugin_cache() {
+  local host found staged
+  [ -n "${TF_PLUGIN_CACHE_DIR:-}" ] || return 1
+  for host in registry.opentofu.org registry.terraform.io; do
+    found="$TF_PLUGIN_CACHE_DIR/$host/hashicorp/aws/$AWS_PROVIDER_VERSION/$platform"
+    [ -x "$found/$(basename "$provider_bin")" ] || continue
+    log "hashicorp/aws $AWS_PROVIDER_VERSION: not downloadable, copying it from the provider cache $found"
+    staged="$(dirname "$provider_bin").partial"
+    rm -rf "$staged"
+    mkdir -p "$(dirname "$staged")" || return 1
+    cp -r "$found" "$staged" && mv "$staged" "$(dirname "$provider_bin")" && return 0
+    rm -rf "$staged"
+    return 1
+  done
+  return 1
 }
 
 install_provider() {
   if [ ! -x "$provider_bin" ]; then
-    log "building hashicorp/aws $AWS_PROVIDER_VERSION ($AWS_PROVIDER_MODULE_VERSION); the first build takes 30+ minutes"
-    go_build_module github.com/hashicorp/terraform-provider-aws "$AWS_PROVIDER_MODULE_VERSION" . "$provider_bin" \
-      "-X github.com/hashicorp/terraform-provider-aws/version.ProviderVersion=$AWS_PROVIDER_VERSION"
+    rm -rf "$(dirname "$provider_bin")"  # what an interrupted build left
+    fetch_official provider --version "$AWS_PROVIDER_VERSION" --platform "$platform" --dest "$(dirname "$provider_bin")" ||
+      provider_from_plugin_cache ||
+      build_from_source "hashicorp/aws $AWS_PROVIDER_VERSION ($AWS_PROVIDER_MODULE_VERSION)" 31 \
+        go_build_module github.com/hashicorp/terraform-provider-aws "$AWS_PROVIDER_MODULE_VERSION" . "$provider_bin" \
+        "-X github.com/hashicorp/terraform-provider-aws/version.ProviderVersion=$AWS_PROVIDER_VERSION"
   fi
   # Terraform looks the provider up under registry.terraform.io, OpenTofu under registry.opentofu.org.
   mkdir -p "$(dirname "$mirror/registry.terraform.io/$provider_rel")"
@@ -177,9 +261,11 @@ print_python_env() {
 }
 
 print_env() {
+  local terraform_bin=$tofu_bin
+  if [ ! -x "$tofu_bin" ] && [ -s "$terraform_on_path_record" ]; then terraform_bin=$(cat "$terraform_on_path_record"); fi
   print_python_env
   cat <<ENV
-export MLOPS_TERRAFORM_BIN='$tofu_bin'
+export MLOPS_TERRAFORM_BIN='$terraform_bin'
 export TF_CLI_CONFIG_FILE='$cli_config'
 export MLOPS_ACTIONLINT_BIN='$actionlint_bin'
 export MLOPS_SCANNERS_BIN='$scanners_venv/bin'

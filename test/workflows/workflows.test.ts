@@ -83,6 +83,15 @@ describe('lifecycle workflows run the make targets a person runs', () => {
     expect(text).toMatch(/~\/\.cache\/lean-mlops/);
     expect(text).toMatch(/~\/go\/pkg\/mod/);
   });
+
+  test('ci downloads OpenTofu and the provider: `make tools` may not fall back to building them, and runs before `make test`', () => {
+    const { doc } = byName('ci');
+    const steps = Object.values(doc.jobs ?? {}).flatMap((job) => job.steps ?? []);
+    const tools = steps.findIndex((s) => /^make tools$/m.test(s.run ?? ''));
+    expect(tools).toBeGreaterThanOrEqual(0);
+    expect(steps[tools].env?.MLOPS_TOOLS_BUILD).toBe('never');
+    expect(steps.findIndex((s) => /^make test$/m.test(s.run ?? ''))).toBeGreaterThan(tools);
+  });
 });
 
 describe('every workflow and local action', () => {
