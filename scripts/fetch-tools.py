@@ -80,6 +80,7 @@ def get_json(url):
 def download(url, path):
     """Streams url to path; returns the file's sha256 (hex). Prints progress for large files."""
     digest = hashlib.sha256()
+    started = time.monotonic()
     with _open(url) as response, open(path, 'wb') as out:
         total = int(response.headers.get('Content-Length') or 0)
         done, reported = 0, 0
@@ -89,7 +90,7 @@ def download(url, path):
             done += len(chunk)
             if total and done - reported >= 64 << 20:
                 reported = done
-                log(f'  {done >> 20} of {total >> 20} MiB')
+                log(f'  {os.path.basename(path)}: {done >> 20} of {total >> 20} MiB, {time.monotonic() - started:.0f}s elapsed')
     if total and done != total:
         raise Unreachable(f'{url}: the connection closed after {done} of {total} bytes')
     return digest.hexdigest()
@@ -219,6 +220,9 @@ def provider_from_registry(base, version, platform, work):
     os_name, arch = platform.split('_', 1)
     api = urllib.parse.urljoin(urllib.parse.urljoin(base, services['providers.v1']), f'hashicorp/aws/{version}/download/{os_name}/{arch}')
     package = get_json(api)
+    missing = [key for key in ('filename', 'download_url', 'shasums_url', 'shasums_signature_url') if key not in package]
+    if missing:
+        raise Unreachable(f'{api} answered without {", ".join(missing)}')
     log(f'hashicorp/aws {version}: downloading through the registry {base}')
     sums_path = os.path.join(work, 'SHA256SUMS')
     sig_path = sums_path + '.sig'

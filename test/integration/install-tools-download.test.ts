@@ -254,23 +254,30 @@ describe('install-tools.sh downloads verified OpenTofu and provider', () => {
       expect(filesUnder(result.cache)).toEqual([]);
     });
 
-    it('uses a terraform >= 1.10 on PATH instead of building OpenTofu', async () => {
+    it('still builds OpenTofu when a terraform >= 1.10 is on PATH but the provider would need a build', async () => {
       fake('terraform', 'Terraform v1.11.4');
       const result = await installTools(['tofu'], offline());
-      expect(result.all).toContain(`using ${join(fakeBin, 'terraform')} (Terraform v1.11.4) from PATH`);
-      expect(result.exitCode).toBe(0);
-      const env = await installTools(['env'], offline(), result.cache);
-      expect(env.stdout).toContain(`export MLOPS_TERRAFORM_BIN='${join(fakeBin, 'terraform')}'`);
+      expect(result.all).toContain(`${join(fakeBin, 'terraform')} is on PATH, but the provider is not installed without a build, so OpenTofu is built too`);
+      expect(result.all).toContain('MLOPS_TOOLS_BUILD=never forbids building it from its Go module');
+      expect(result.exitCode).toBe(1);
     });
 
-    it('copies the provider from a TF_PLUGIN_CACHE_DIR that holds it', async () => {
+    it('takes the provider from a TF_PLUGIN_CACHE_DIR that holds it, and a terraform >= 1.10 on PATH: nothing to build', async () => {
+      fake('terraform', 'Terraform v1.11.4');
       const pluginCache = join(work, 'plugin-cache');
-      write(join(pluginCache, 'registry.terraform.io', 'hashicorp', 'aws', PROVIDER_VERSION, PLATFORM, PROVIDER_BINARY), '#!/bin/sh\n');
-      chmodSync(join(pluginCache, 'registry.terraform.io', 'hashicorp', 'aws', PROVIDER_VERSION, PLATFORM, PROVIDER_BINARY), 0o755);
-      const result = await installTools(['provider'], offline({ TF_PLUGIN_CACHE_DIR: pluginCache }));
-      expect(result.all).toContain('not downloadable, copying it from the provider cache');
-      expect(result.exitCode).toBe(0);
-      expect(existsSync(join(result.cache, 'provider-mirror', 'registry.opentofu.org', 'hashicorp', 'aws', PROVIDER_VERSION, PLATFORM, PROVIDER_BINARY))).toBe(true);
+      const cached = join(pluginCache, 'registry.terraform.io', 'hashicorp', 'aws', PROVIDER_VERSION, PLATFORM, PROVIDER_BINARY);
+      write(cached, '#!/bin/sh\n');
+      chmodSync(cached, 0o755);
+      const provider = await installTools(['provider'], offline({ TF_PLUGIN_CACHE_DIR: pluginCache }));
+      expect(provider.all).toContain('not downloadable, copying it from the provider cache');
+      expect(provider.exitCode).toBe(0);
+      expect(existsSync(join(provider.cache, 'provider-mirror', 'registry.opentofu.org', 'hashicorp', 'aws', PROVIDER_VERSION, PLATFORM, PROVIDER_BINARY))).toBe(true);
+
+      const tofu = await installTools(['tofu'], offline(), provider.cache);
+      expect(tofu.all).toContain(`using ${join(fakeBin, 'terraform')} (Terraform v1.11.4) from PATH`);
+      expect(tofu.exitCode).toBe(0);
+      const env = await installTools(['env'], offline(), provider.cache);
+      expect(env.stdout).toContain(`export MLOPS_TERRAFORM_BIN='${join(fakeBin, 'terraform')}'`);
     });
   });
 });
