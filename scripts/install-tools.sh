@@ -43,7 +43,7 @@ venv="$cache/venv-$requirements_hash"
 scanners_requirements="$repo_dir/scripts/requirements-scanners.txt"
 scanners_venv="$cache/scanners-$(sha256sum "$scanners_requirements" | cut -c1-12)"
 tofu_bin="$cache/tofu-$TOFU_VERSION/tofu"
-# Names the tofu/terraform found on PATH when OpenTofu could be neither downloaded nor built.
+# Names the tofu/terraform on PATH that stands in for OpenTofu when it could not be downloaded.
 terraform_on_path_record="$cache/terraform-on-path"
 mirror="$cache/provider-mirror"
 provider_rel="hashicorp/aws/$AWS_PROVIDER_VERSION/$platform/terraform-provider-aws_v${AWS_PROVIDER_VERSION}_x5"
