@@ -26,6 +26,7 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -269,6 +270,8 @@ def main():
     while not os.path.isdir(parent):
         parent = os.path.dirname(parent)
     work = tempfile.mkdtemp(prefix='.download-', dir=parent)
+    # A run stopped by SIGTERM (a CI timeout, kill) removes its work folder too, as Ctrl-C does.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
         (fetch_tofu if args.what == 'tofu' else fetch_provider)(args.version, args.platform, args.dest, work)
         return 0

@@ -118,7 +118,8 @@ fetch_official() {
   case "$status" in
     0) return 0 ;;
     3) return 1 ;;
-    *) log "stopped: the download was refused or failed (exit $status); nothing of it is installed"; exit 1 ;;
+    4) log "stopped: a download that does not verify is a reason to look at its host, not to build around it (the README's Offline toolchain names the variables that pick another)"; exit 1 ;;
+    *) log "stopped: scripts/fetch-tools.py failed (exit $status); nothing of its download is installed"; exit 1 ;;
   esac
 }
 
