@@ -7,6 +7,8 @@ MLOPS := node dist/cli/main.js
 # the tests use the whole offline toolchain (OpenTofu and the provider mirror too).
 WITH_PYTHON := eval "$$(scripts/install-tools.sh python-env)" &&
 WITH_TOOLS := eval "$$(scripts/install-tools.sh env)" &&
+# env_manager=local runs MLflow in the toolchain's Python instead of the project's own environment.
+ENV_MANAGER := $(if $(env_manager),--env-manager "$(env_manager)")
 SOURCES := $(shell find core cli stacks -name '*.ts') cli/settings.json tsconfig.json
 
 .PHONY: help install tools python-tools build synth test demo new-project \
@@ -32,7 +34,7 @@ synth: dist ## Write every stack's Terraform JSON to cdktf.out/ (no AWS access n
 	$(MLOPS) synth
 
 demo: dist python-tools ## The whole local lifecycle end to end: server, training, serving, test, batch scoring
-	$(WITH_PYTHON) $(MLOPS) demo
+	$(WITH_PYTHON) $(MLOPS) demo $(ENV_MANAGER)
 
 new-project: dist ## Create ml-projects/NAME from a template: name=NAME template=sklearn|xgboost|pytorch
 	$(MLOPS) new-project --name "$(name)" --template "$(template)"
@@ -66,12 +68,12 @@ local-mlflow-server: dist python-tools ## Start a local MLflow server and regist
 local-mlflow-server-rm: dist ## Stop the local MLflow server (data stays in .mlops/)
 	$(MLOPS) local-mlflow-server-rm
 local-training: dist python-tools ## Train project=x locally; prints models:/x/N
-	$(WITH_PYTHON) $(MLOPS) local-training --project "$(project)"
+	$(WITH_PYTHON) $(MLOPS) local-training --project "$(project)" $(ENV_MANAGER)
 local-deployment: dist python-tools ## Serve project=x model=N|latest|@alias on 127.0.0.1
-	$(WITH_PYTHON) $(MLOPS) local-deployment --project "$(project)" --model "$(model)"
+	$(WITH_PYTHON) $(MLOPS) local-deployment --project "$(project)" --model "$(model)" $(ENV_MANAGER)
 local-deployment-rm: dist ## Stop serving project=x locally
 	$(MLOPS) local-deployment-rm --project "$(project)"
 local-deployment-test: dist python-tools ## Send project=x's input example to its local endpoint
 	$(WITH_PYTHON) $(MLOPS) local-deployment-test --project "$(project)"
 local-batch-inference: dist python-tools ## Score input=file.csv with project=x model=N into .mlops/outputs/x/ (output=FILE elsewhere, overwrite=1 replaces)
-	$(WITH_PYTHON) $(MLOPS) local-batch-inference --project "$(project)" --model "$(model)" --input "$(input)" $(if $(output),--output "$(output)") $(if $(overwrite),--overwrite)
+	$(WITH_PYTHON) $(MLOPS) local-batch-inference --project "$(project)" --model "$(model)" --input "$(input)" $(ENV_MANAGER) $(if $(output),--output "$(output)") $(if $(overwrite),--overwrite)

@@ -1,4 +1,5 @@
 import type { Argv, CommandModule } from 'yargs';
+import { ENV_MANAGER_CHOICES, type EnvManagerChoice } from '../core/local-environment.js';
 import type { ImageBuildMode } from './effects/container-image.js';
 
 /** Every command is one typed yargs command module, registered explicitly in cli/main.ts. */
@@ -16,6 +17,15 @@ export const withModel = <T>(yargs: Argv<T>) =>
     type: 'string',
     demandOption: true,
     describe: 'Model version: a number, "latest", or an alias such as @champion',
+  });
+
+export const withEnvManager = <T>(yargs: Argv<T>) =>
+  yargs.option('env-manager', {
+    choices: ENV_MANAGER_CHOICES,
+    default: 'auto' as EnvManagerChoice,
+    describe:
+      "Python environment MLflow runs in. auto: the project's (or model's) own, built from its python_env.yaml or conda file with uv " +
+      '(else conda for a conda project, else virtualenv) and reused while the file is unchanged; local: the current Python, nothing installed',
   });
 
 export const withJson = <T>(yargs: Argv<T>) =>

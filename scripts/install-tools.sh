@@ -105,7 +105,7 @@ make_venv() {
   "$dir/bin/pip" install --quiet -r "$requirements_file"
 }
 
-install_python() { make_venv "$venv" "$requirements" mlflow 'mlflow, scikit-learn, xgboost, moto'; }
+install_python() { make_venv "$venv" "$requirements" uv 'mlflow, scikit-learn, xgboost, moto, uv'; }
 install_scanners() { make_venv "$scanners_venv" "$scanners_requirements" checkov 'checkov, parliament'; }
 
 # An official release, verified (scripts/fetch-tools.py), into a folder that appears only when

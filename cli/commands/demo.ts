@@ -1,10 +1,11 @@
 import type { Command } from '../command.js';
-import { lazyHandler, withJson } from '../command.js';
+import { lazyHandler, withEnvManager, withJson } from '../command.js';
+import type { EnvManagerChoice } from '../../core/local-environment.js';
 
-export const demo: Command<{ project: string; json: boolean }> = {
+export const demo: Command<{ project: string; json: boolean; 'env-manager': EnvManagerChoice }> = {
   command: 'demo',
   describe: 'The whole local lifecycle on one machine: MLflow server, training, serving, a test request and batch scoring',
   builder: (yargs) =>
-    withJson(yargs).option('project', { type: 'string', default: 'test-project', describe: 'ML project to take through the lifecycle' }),
+    withEnvManager(withJson(yargs)).option('project', { type: 'string', default: 'test-project', describe: 'ML project to take through the lifecycle' }),
   handler: lazyHandler(async () => (await import('../workflows/demo.js')).runDemo),
 };

@@ -1,10 +1,11 @@
 import type { Command } from '../command.js';
-import { lazyHandler, withJson, withModel, withProject } from '../command.js';
+import { lazyHandler, withEnvManager, withJson, withModel, withProject } from '../command.js';
+import type { EnvManagerChoice } from '../../core/local-environment.js';
 
-export const localDeployment: Command<{ project: string; model: string; json: boolean }> = {
+export const localDeployment: Command<{ project: string; model: string; json: boolean; 'env-manager': EnvManagerChoice }> = {
   command: 'local-deployment',
   describe: 'Serve one model version on 127.0.0.1 (MLflow scoring server) and wait until it is healthy',
-  builder: (yargs) => withJson(withModel(withProject(yargs))),
+  builder: (yargs) => withEnvManager(withJson(withModel(withProject(yargs)))),
   handler: lazyHandler(async () => (await import('../workflows/local-deployment.js')).runLocalDeployment),
 };
 

@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createServer } from 'node:net';
 import { ExternalError } from '../../core/errors.js';
+import { describePhase, runPhaseOf, type RunPhase } from '../../core/local-environment.js';
 import type { Reporter } from '../progress.js';
 
 /** Starts a long-lived process in its own process group, its output appended to a log file. */
@@ -69,6 +70,13 @@ export async function waitForHttp(
   const step = options.reporter.step(`waiting for ${options.label} at ${url}`);
   const deadline = Date.now() + options.timeoutMs;
   let lastReport = Date.now();
+  // The log is appended to across runs: only what this process wrote tells its phase.
+  const logStart = options.logFile && existsSync(options.logFile) ? statSync(options.logFile).size : 0;
+  const phase = (): RunPhase | undefined => {
+    if (!options.logFile || !existsSync(options.logFile)) return undefined;
+    const lines = readFileSync(options.logFile).subarray(logStart).toString('utf8').split('\n');
+    return lines.map(runPhaseOf).filter((found) => found !== undefined).at(-1);
+  };
   while (Date.now() < deadline) {
     if (options.pid !== undefined && !isAlive(options.pid)) {
       step.fail();
@@ -84,7 +92,7 @@ export async function waitForHttp(
       /* not listening yet */
     }
     if (Date.now() - lastReport > 10_000) {
-      step.update('still starting');
+      step.update(`still starting: ${describePhase(phase())}`);
       lastReport = Date.now();
     }
     await sleep(300);

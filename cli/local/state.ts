@@ -22,6 +22,8 @@ export const localFiles = {
   dataDir: () => paths.localState(),
   server: () => join(paths.localState(), 'mlflow-server.json'),
   deployment: (project: string) => join(paths.localState(), 'deployments', `${project}.json`),
+  /** Each local MLflow run's whole output (training, batch scoring), kept when the terminal shows only a summary. */
+  logs: (project: string) => join(paths.localState(), 'logs', project),
   /** What the local commands produce for a person to read (batch predictions), kept out of ml-projects/. */
   outputs: (project: string) => join(paths.localState(), 'outputs', project),
 };

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { printJson } from '../command.js';
+import type { EnvManagerChoice } from '../../core/local-environment.js';
 import { loadMlProject } from '../ml-project.js';
 import { createReporter } from '../progress.js';
 import { localFiles } from '../local/state.js';
@@ -12,16 +13,16 @@ import { trainLocally } from './local-training.js';
 const SAMPLE_INPUT = 'sample-input.csv';
 
 /** `mlops demo`. */
-export async function runDemo({ project: name, json }: { project: string; json: boolean }): Promise<void> {
+export async function runDemo({ project: name, json, 'env-manager': envManager }: { project: string; json: boolean; 'env-manager': EnvManagerChoice }): Promise<void> {
   const reporter = createReporter();
   const project = loadMlProject(name);
   const started = Date.now();
   reporter.info(`== 1/5 local MLflow server`);
   const server = await ensureLocalMlflowServer(reporter);
   reporter.info(`== 2/5 training ${project.name}`);
-  const training = await trainLocally(project.name, reporter);
+  const training = await trainLocally(project.name, envManager, reporter);
   reporter.info(`== 3/5 serving ${training.uri}`);
-  const deployment = await deployLocally(project.name, training.version, reporter);
+  const deployment = await deployLocally(project.name, training.version, envManager, reporter);
   reporter.info(`== 4/5 test request`);
   const test = await testLocalDeployment(project.name, reporter);
   reporter.info(`== 5/5 batch scoring`);
@@ -33,6 +34,7 @@ export async function runDemo({ project: name, json }: { project: string; json: 
       // The demo writes only into its own folder, so replacing its previous output loses nothing.
       output: join(localFiles.dataDir(), 'demo', `predictions-${project.name}-v${training.version}.json`),
       overwrite: true,
+      envManager,
     },
     reporter,
   );

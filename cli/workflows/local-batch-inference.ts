@@ -2,10 +2,12 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { printJson } from '../command.js';
 import { UsageError } from '../../core/errors.js';
+import type { EnvManagerChoice } from '../../core/local-environment.js';
 import { MlflowClient, parseModelSpec, resolveModelVersion } from '../effects/mlflow.js';
 import { loadMlProject } from '../ml-project.js';
 import { createReporter, type Reporter } from '../progress.js';
 import { pythonEnv, pythonTool } from '../local/python-tools.js';
+import { resolveEnvManager } from '../local/env-manager.js';
 import { runStreaming } from '../local/run-process.js';
 import { localFiles, requireLocalServer } from '../local/state.js';
 
@@ -16,6 +18,7 @@ export interface LocalBatchInferenceArgs {
   output?: string;
   overwrite: boolean;
   json: boolean;
+  'env-manager': EnvManagerChoice;
 }
 
 /**
@@ -23,7 +26,7 @@ export interface LocalBatchInferenceArgs {
  * the output the user names); never overwrites a file unless asked.
  */
 export async function batchScore(
-  options: { project: string; model: string; input: string; output?: string; overwrite: boolean },
+  options: { project: string; model: string; input: string; output?: string; overwrite: boolean; envManager: EnvManagerChoice },
   reporter: Reporter,
 ): Promise<{ modelUri: string; input: string; output: string }> {
   const project = loadMlProject(options.project);
@@ -40,18 +43,25 @@ export async function batchScore(
   }
   mkdirSync(dirname(outputPath), { recursive: true });
   const modelUri = `models:/${project.name}/${version.version}`;
+  const env = pythonEnv({ MLFLOW_TRACKING_URI: server.url });
+  const manager = resolveEnvManager(options.envManager, 'model', env, reporter);
   await runStreaming(
     pythonTool('mlflow'),
-    ['models', 'predict', '-m', modelUri, '-i', inputPath, '-t', 'csv', '-o', outputPath, '--env-manager', 'local'],
-    { reporter, label: `scoring ${basename(inputPath)} with ${modelUri}`, env: pythonEnv({ MLFLOW_TRACKING_URI: server.url }) },
+    ['models', 'predict', '-m', modelUri, '-i', inputPath, '-t', 'csv', '-o', outputPath, '--env-manager', manager],
+    {
+      reporter,
+      label: `scoring ${basename(inputPath)} with ${modelUri}`,
+      env,
+      logFile: join(localFiles.logs(project.name), `batch-v${version.version}-${new Date().toISOString().replace(/[:.]/g, '-')}.log`),
+    },
   );
   reporter.info(`Predictions written to ${outputPath}`);
   return { modelUri, input: inputPath, output: outputPath };
 }
 
 /** `mlops local-batch-inference`. */
-export async function runLocalBatchInference({ json, ...options }: LocalBatchInferenceArgs): Promise<void> {
-  const result = await batchScore(options, createReporter());
+export async function runLocalBatchInference({ json, 'env-manager': envManager, ...options }: LocalBatchInferenceArgs): Promise<void> {
+  const result = await batchScore({ ...options, envManager }, createReporter());
   if (json) printJson(result);
   else process.stdout.write(`${result.output}\n`);
 }

@@ -1,9 +1,11 @@
 import { join } from 'node:path';
 import { printJson } from '../command.js';
+import type { EnvManagerChoice } from '../../core/local-environment.js';
 import { MlflowClient, parseModelSpec, resolveModelVersion } from '../effects/mlflow.js';
 import { loadMlProject } from '../ml-project.js';
 import { createReporter, type Reporter } from '../progress.js';
 import { pythonEnv, pythonTool } from '../local/python-tools.js';
+import { resolveEnvManager } from '../local/env-manager.js';
 import { freePort, startDetached, stopProcessGroup, waitForHttp } from '../local/processes.js';
 import { localFiles, readState, removeState, requireLocalServer, writeState, type LocalDeploymentState } from '../local/state.js';
 
@@ -11,7 +13,7 @@ import { localFiles, readState, removeState, requireLocalServer, writeState, typ
  * Serves one version with MLflow's scoring server; a running older version keeps serving until the
  * new one is healthy (a local rollout without downtime).
  */
-export async function deployLocally(name: string, model: string, reporter: Reporter): Promise<LocalDeploymentState> {
+export async function deployLocally(name: string, model: string, envManager: EnvManagerChoice, reporter: Reporter): Promise<LocalDeploymentState> {
   const project = loadMlProject(name);
   const spec = parseModelSpec(model);
   const server = requireLocalServer();
@@ -24,14 +26,17 @@ export async function deployLocally(name: string, model: string, reporter: Repor
   }
   const port = await freePort();
   const logFile = join(localFiles.dataDir(), 'deployments', `${project.name}.log`);
+  const env = pythonEnv({ MLFLOW_TRACKING_URI: server.url });
+  const manager = resolveEnvManager(envManager, 'model', env, reporter);
   const pid = startDetached(
     pythonTool('mlflow'),
-    ['models', 'serve', '-m', modelUri, '--env-manager', 'local', '-h', '127.0.0.1', '-p', String(port)],
-    { logFile, env: pythonEnv({ MLFLOW_TRACKING_URI: server.url }) },
+    ['models', 'serve', '-m', modelUri, '--env-manager', manager, '-h', '127.0.0.1', '-p', String(port)],
+    { logFile, env },
   );
   const url = `http://127.0.0.1:${port}`;
   try {
-    await waitForHttp(`${url}/ping`, { timeoutMs: 180_000, reporter, label: `${modelUri} scoring server`, pid, logFile });
+    // Building the model's environment the first time takes minutes; the wait reports its phase from the log.
+    await waitForHttp(`${url}/ping`, { timeoutMs: manager === 'local' ? 180_000 : 900_000, reporter, label: `${modelUri} scoring server`, pid, logFile });
   } catch (error) {
     await stopProcessGroup(pid);
     throw error;
@@ -47,9 +52,9 @@ export async function deployLocally(name: string, model: string, reporter: Repor
 }
 
 /** `mlops local-deployment`. */
-export async function runLocalDeployment({ project, model, json }: { project: string; model: string; json: boolean }): Promise<void> {
+export async function runLocalDeployment({ project, model, json, 'env-manager': envManager }: { project: string; model: string; json: boolean; 'env-manager': EnvManagerChoice }): Promise<void> {
   const reporter = createReporter();
-  const state = await deployLocally(project, model, reporter);
+  const state = await deployLocally(project, model, envManager, reporter);
   reporter.info(`Next: make local-deployment-test project=${state.project}`);
   if (json) printJson(state);
 }
