@@ -67,9 +67,9 @@ local-mlflow-server: dist python-tools ## Start a local MLflow server and regist
 	$(WITH_PYTHON) $(MLOPS) local-mlflow-server
 local-mlflow-server-rm: dist ## Stop the local MLflow server (data stays in .mlops/)
 	$(MLOPS) local-mlflow-server-rm
-local-training: dist python-tools ## Train project=x locally; prints models:/x/N
+local-training: dist python-tools ## Train project=x locally in its own environment (env_manager=local: the toolchain Python); prints models:/x/N
 	$(WITH_PYTHON) $(MLOPS) local-training --project "$(project)" $(ENV_MANAGER)
-local-deployment: dist python-tools ## Serve project=x model=N|latest|@alias on 127.0.0.1
+local-deployment: dist python-tools ## Serve project=x model=N|latest|@alias on 127.0.0.1 in the model environment (env_manager=local as above)
 	$(WITH_PYTHON) $(MLOPS) local-deployment --project "$(project)" --model "$(model)" $(ENV_MANAGER)
 local-deployment-rm: dist ## Stop serving project=x locally
 	$(MLOPS) local-deployment-rm --project "$(project)"

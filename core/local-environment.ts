@@ -64,7 +64,8 @@ export function runPhaseOf(line: string): RunPhase | undefined {
   match = /Environment (\S+) already exists/.exec(line) ?? /=== Conda environment (\S+) already exists/.exec(line);
   if (match) return { kind: 'reusing', envDir: match[1] };
   match = /=== Running command '(.*)' in run with ID/.exec(line);
-  if (match) return { kind: 'running', command: match[1] };
+  // The command as the project declares it, without the environment's activation in front.
+  if (match) return { kind: 'running', command: match[1].replace(/^(source \S+\/activate|conda activate \S+) && /, '') };
   return undefined;
 }
 
@@ -86,8 +87,8 @@ export function describePhase(phase: RunPhase | undefined): string {
 const TRACEBACK_START = 'Traceback (most recent call last):';
 const CHAINED = /^(The above exception was the direct cause of the following exception:|During handling of the above exception, another exception occurred:)$/;
 const FRAME = /^ {2}File "(.+)", line (\d+), in (.+)$/;
-/** MLflow's own closing line for a failed run; the summary replaces it. */
-const MLFLOW_RUN_FAILED = /ERROR mlflow\.cli: === Run \(ID '.*'\) failed ===/;
+/** MLflow's own closing lines for a failed run (the links to it, then the failure); the summary replaces them. */
+const MLFLOW_RUN_FAILED = /ERROR mlflow\.cli: === Run \(ID '.*'\) failed ===|^🏃 View run |^🧪 View experiment at: /;
 /** MLflow's log line prefix: `2026/12/01 14:06:17 INFO mlflow.projects: …`. */
 const MLFLOW_LOG = /^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d (DEBUG|INFO|WARNING|ERROR|CRITICAL) /;
 
@@ -107,7 +108,7 @@ export function failureSummary(output: string, projectDir?: string, maxFrames = 
   }
   const block: string[] = [];
   for (const line of lines.slice(start + 1)) {
-    if (MLFLOW_LOG.test(line) || line.trim() === '') break;
+    if (MLFLOW_LOG.test(line) || MLFLOW_RUN_FAILED.test(line) || line.trim() === '') break;
     block.push(line);
   }
   const frames: { file: string; line: string; fn: string; code?: string }[] = [];

@@ -43,6 +43,10 @@ describe('runPhaseOf (MLflow log lines)', () => {
     ['2026/12/01 14:20:02 INFO mlflow.utils.virtualenv: Installing dependencies', { kind: 'installing' }],
     ['2026/12/01 14:21:02 INFO mlflow.utils.virtualenv: Environment /root/.mlflow/envs/mlflow-0a1b already exists', { kind: 'reusing', envDir: '/root/.mlflow/envs/mlflow-0a1b' }],
     ["2026/12/01 14:06:17 INFO mlflow.projects.backend.local: === Running command 'python train.py' in run with ID '0d09' === ", { kind: 'running', command: 'python train.py' }],
+    [
+      "2026/12/01 14:24:42 INFO mlflow.projects.backend.local: === Running command 'source /root/.mlflow/envs/mlflow-bbe8/bin/activate && python train.py --C 1.0' in run with ID '9fd4' === ",
+      { kind: 'running', command: 'python train.py --C 1.0' },
+    ],
     ['epoch 3 loss 0.2', undefined],
   ])('%s', (line, phase) => {
     expect(runPhaseOf(line)).toEqual(phase);
@@ -56,6 +60,13 @@ describe('failureSummary', () => {
       '  at train.py:17 in <module>: main()',
       '  at train.py:13 in main: load()',
       '  at train.py:7 in load: return frame["missing_column"]',
+    ]);
+  });
+
+  it("a real import failure ends with the error and the project's line, without MLflow's links to the run", () => {
+    expect(failureSummary(fixture('mlflow-run-import-failure.txt'), '/tmp/le-projects/needs-humanize')).toEqual([
+      "ModuleNotFoundError: No module named 'humanize'",
+      '  at train.py:8 in <module>: import humanize',
     ]);
   });
 
@@ -108,6 +119,11 @@ describe('TracebackHold', () => {
     const shown = stream(lines, false);
     expect(shown.at(-1)).toMatch(/=== Running command 'python train.py'/);
     expect(shown.join('\n')).not.toMatch(/Traceback|KeyError|failed ===/);
+  });
+
+  it("holds MLflow's links to the failed run with the traceback they follow", () => {
+    const shown = stream(fixture('mlflow-run-import-failure.txt').trimEnd().split('\n'), false);
+    expect(shown.join('\n')).not.toMatch(/Traceback|No module named|View run/);
   });
 
   it('prints a traceback the program caught and went on from, in order, as soon as more output follows', () => {
