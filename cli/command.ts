@@ -19,10 +19,10 @@ export const withModel = <T>(yargs: Argv<T>) =>
     describe: 'Model version: a number, "latest", or an alias such as @champion',
   });
 
-export const withEnvManager = <T>(yargs: Argv<T>) =>
+export const withEnvManager = <T>(yargs: Argv<T>, byDefault: EnvManagerChoice = 'auto') =>
   yargs.option('env-manager', {
     choices: ENV_MANAGER_CHOICES,
-    default: 'auto' as EnvManagerChoice,
+    default: byDefault,
     describe:
       "Python environment MLflow runs in. auto: the project's (or model's) own, built from its python_env.yaml or conda file with uv " +
       '(else conda for a conda project, else virtualenv) and reused while the file is unchanged; local: the current Python, nothing installed',

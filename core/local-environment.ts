@@ -69,6 +69,18 @@ export function runPhaseOf(line: string): RunPhase | undefined {
   return undefined;
 }
 
+/** The environment a run built or reused, as its output names it. */
+export function environmentDirOf(output: string): string | undefined {
+  const phases = output.split('\n').map(runPhaseOf);
+  const found = phases.filter((phase) => phase?.kind === 'building' || phase?.kind === 'reusing').at(-1);
+  return found && 'envDir' in found ? found.envDir : undefined;
+}
+
+/** uv's one line per installed package (` + pandas==3.1.1`): a hundred lines a person does not read live; the log keeps them. */
+export function isPackageListing(line: string): boolean {
+  return /^ [+-~] [A-Za-z0-9][\w.-]*(\[[^\]]*\])?(==| @ )\S+$/.test(line);
+}
+
 export function describePhase(phase: RunPhase | undefined): string {
   switch (phase?.kind) {
     case undefined:

@@ -92,7 +92,8 @@ export async function waitForHttp(
       /* not listening yet */
     }
     if (Date.now() - lastReport > 10_000) {
-      step.update(`still starting: ${describePhase(phase())}`);
+      const current = phase();
+      step.update(current ? `still starting: ${describePhase(current)}` : 'still starting');
       lastReport = Date.now();
     }
     await sleep(300);

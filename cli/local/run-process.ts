@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { execa } from 'execa';
 import { ExternalError } from '../../core/errors.js';
-import { describePhase, failureSummary, runPhaseOf, TracebackHold, type RunPhase } from '../../core/local-environment.js';
+import { describePhase, failureSummary, isPackageListing, runPhaseOf, TracebackHold, type RunPhase } from '../../core/local-environment.js';
 import type { Reporter } from '../progress.js';
 
 /** How long a run may be silent before the heartbeat says what it is doing. */
@@ -37,7 +37,7 @@ export async function runStreaming(
     lastOutput = Date.now();
     output.push(line);
     log.write(`${line}\n`);
-    print(hold.push(line));
+    if (!isPackageListing(line)) print(hold.push(line));
     const next = runPhaseOf(line);
     if (next && next.kind !== phase?.kind) step.update(describePhase(next));
     phase = next ?? phase;

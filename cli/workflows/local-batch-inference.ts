@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { printJson } from '../command.js';
-import { UsageError } from '../../core/errors.js';
-import type { EnvManagerChoice } from '../../core/local-environment.js';
+import { ExternalError, UsageError } from '../../core/errors.js';
+import { environmentDirOf, type EnvManager, type EnvManagerChoice } from '../../core/local-environment.js';
 import { MlflowClient, parseModelSpec, resolveModelVersion } from '../effects/mlflow.js';
 import { loadMlProject } from '../ml-project.js';
 import { createReporter, type Reporter } from '../progress.js';
@@ -45,16 +45,28 @@ export async function batchScore(
   const modelUri = `models:/${project.name}/${version.version}`;
   const env = pythonEnv({ MLFLOW_TRACKING_URI: server.url });
   const manager = resolveEnvManager(options.envManager, 'model', env, reporter);
-  await runStreaming(
-    pythonTool('mlflow'),
-    ['models', 'predict', '-m', modelUri, '-i', inputPath, '-t', 'csv', '-o', outputPath, '--env-manager', manager],
-    {
+  const logFile = join(localFiles.logs(project.name), `batch-v${version.version}-${new Date().toISOString().replace(/[:.]/g, '-')}.log`);
+  const predict = ['models', 'predict', '-m', modelUri, '-i', inputPath, '-t', 'csv', '-o', outputPath];
+  const label = `scoring ${basename(inputPath)} with ${modelUri}`;
+  let mlflow = pythonTool('mlflow');
+  let predictManager: EnvManager = manager;
+  if (manager === 'uv' || manager === 'virtualenv') {
+    // `mlflow models predict` builds the model's environment in a temporary folder on every call;
+    // `prepare-env` builds it into MLflow's cache (the one `models serve` uses), and the MLflow
+    // installed in that environment then predicts in it.
+    const prepared = await runStreaming(pythonTool('mlflow'), ['models', 'prepare-env', '-m', modelUri, '--env-manager', manager], {
       reporter,
-      label: `scoring ${basename(inputPath)} with ${modelUri}`,
+      label: `the environment of ${modelUri}`,
       env,
-      logFile: join(localFiles.logs(project.name), `batch-v${version.version}-${new Date().toISOString().replace(/[:.]/g, '-')}.log`),
-    },
-  );
+      logFile: logFile.replace(/\.log$/, '-env.log'),
+    });
+    const envDir = environmentDirOf(prepared);
+    if (!envDir) throw new ExternalError(`mlflow models prepare-env did not say which environment it made for ${modelUri}; see its log next to ${logFile}`);
+    mlflow = join(envDir, 'bin', 'mlflow');
+    if (!existsSync(mlflow)) throw new ExternalError(`the environment of ${modelUri} (${envDir}) has no mlflow: its requirements.txt must list mlflow, or pass --env-manager local`);
+    predictManager = 'local';
+  }
+  await runStreaming(mlflow, [...predict, '--env-manager', predictManager], { reporter, label, env, logFile });
   reporter.info(`Predictions written to ${outputPath}`);
   return { modelUri, input: inputPath, output: outputPath };
 }

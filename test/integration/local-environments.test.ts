@@ -1,6 +1,6 @@
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { freePort } from '../../cli/local/processes.js';
 import { repoRoot } from '../../cli/paths.js';
@@ -74,12 +74,23 @@ print(_get_virtualenv_name(python_env, project))
     expect(names[1]).not.toBe(names[0]);
   });
 
+  it("scores a CSV file in the model's environment from MLflow's cache, the one serving uses", async () => {
+    const input = join(project, 'sample-input.csv');
+    const result = await runCli(['local-batch-inference', '--project', 'needs-humanize', '--model', '1', '--input', input, '--json'], env);
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toContain("Environment: the model's own, made with uv");
+    const modelEnvDir = envDirOf(result.stderr);
+    expect(modelEnvDir?.startsWith(dirname(firstEnvDir ?? ''))).toBe(true);
+    expect(modelEnvDir).not.toBe(firstEnvDir);
+    expect(JSON.parse(readFileSync(JSON.parse(result.stdout).output, 'utf8')).predictions).toHaveLength(3);
+  });
+
   it('with --env-manager local the import fails, ending with the error and its line in train.py once, and the full log kept', async () => {
     const result = await runCli(['local-training', '--project', 'needs-humanize', '--env-manager', 'local'], env);
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toContain('Environment: the current Python');
     const summary = result.stderr.slice(result.stderr.indexOf('failed (exit 1):'));
-    expect(summary).toMatch(/failed \(exit 1\):\nModuleNotFoundError: No module named 'humanize'\n {2}at train\.py:\d+ in <module>: import humanize\nfull log: (\S+)\n/);
+    expect(summary).toMatch(/failed \(exit 1\):\nModuleNotFoundError: No module named 'humanize'\n {2}at train\.py:\d+ in <module>: import humanize\nfull log: \S+$/);
     expect(result.stderr.match(/No module named 'humanize'/g)).toHaveLength(1);
     expect(result.stderr).not.toContain('Traceback');
     const logFile = /full log: (\S+)/.exec(summary)?.[1] ?? '';

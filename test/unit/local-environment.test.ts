@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chooseEnvManager, failureSummary, runPhaseOf, TracebackHold, type EnvTools } from '../../core/local-environment.js';
+import { chooseEnvManager, environmentDirOf, failureSummary, isPackageListing, runPhaseOf, TracebackHold, type EnvTools } from '../../core/local-environment.js';
 import { UsageError } from '../../core/errors.js';
 import { repoRoot } from '../../cli/paths.js';
 
@@ -50,6 +50,32 @@ describe('runPhaseOf (MLflow log lines)', () => {
     ['epoch 3 loss 0.2', undefined],
   ])('%s', (line, phase) => {
     expect(runPhaseOf(line)).toEqual(phase);
+  });
+});
+
+describe('environmentDirOf', () => {
+  it('is the environment the output last names as built or reused', () => {
+    const output = [
+      '2026/12/01 14:31:01 INFO mlflow.utils.virtualenv: Creating a new environment in /root/.mlflow/envs/mlflow-b61b with python version 3.11.7 using uv',
+      '2026/12/01 14:31:02 INFO mlflow.utils.virtualenv: Installing dependencies',
+      ' + pandas==3.1.1',
+    ].join('\n');
+    expect(environmentDirOf(output)).toBe('/root/.mlflow/envs/mlflow-b61b');
+    expect(environmentDirOf('2026/12/01 14:20:23 INFO mlflow.utils.virtualenv: Environment /e/mlflow-bbe8 already exists')).toBe('/e/mlflow-bbe8');
+    expect(environmentDirOf('Installed 3 packages')).toBeUndefined();
+  });
+});
+
+describe('isPackageListing', () => {
+  it.each([
+    [' + pandas==3.1.1', true],
+    [' + mlflow-skinny==3.17.2', true],
+    [' - numpy==2.3.0', true],
+    [' + my-lib @ file:///src/my-lib', true],
+    ['Installed 98 packages in 2.31s', false],
+    ['epoch 1: + loss==0.3 improved', false],
+  ])('%j → %s', (line, expected) => {
+    expect(isPackageListing(line)).toBe(expected);
   });
 });
 
