@@ -101,6 +101,7 @@ const CHAINED = /^(The above exception was the direct cause of the following exc
 const FRAME = /^ {2}File "(.+)", line (\d+), in (.+)$/;
 /** MLflow's own closing lines for a failed run (the links to it, then the failure); the summary replaces them. */
 const MLFLOW_RUN_FAILED = /ERROR mlflow\.cli: === Run \(ID '.*'\) failed ===|^🏃 View run |^🧪 View experiment at: /;
+const INSTALLER_ERROR = /^\s*(error:|ERROR:|×|╰─▶|cause:|hint:)/;
 /** MLflow's log line prefix: `2026/12/01 14:06:17 INFO mlflow.projects: …`. */
 const MLFLOW_LOG = /^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d (DEBUG|INFO|WARNING|ERROR|CRITICAL) /;
 
@@ -133,6 +134,10 @@ export function failureSummary(output: string, projectDir?: string, maxFrames = 
     } else if (!line.startsWith(' ')) exception.push(line);
   });
   const own = projectDir ? frames.filter((frame) => isInside(frame.file, projectDir)) : [];
+  // An installer's own error (uv's `error:`/`cause:`, pip's `ERROR:`) before MLflow's traceback says
+  // more than MLflow's frames: the environment could not be built.
+  const installer = lines.slice(0, start).filter((line) => INSTALLER_ERROR.test(line)).slice(-6);
+  if (own.length === 0 && installer.length > 0) return [...installer, exception[0]];
   const shown = (own.length > 0 ? own : frames).slice(-maxFrames);
   const cause = causeOf(lines, start);
   return [
@@ -164,6 +169,9 @@ function isInside(file: string, dir: string): boolean {
 export class TracebackHold {
   private held: string[] = [];
   private ended = false;
+  /** Lines held since the exception line: its message may go on for a few lines (MLflow's name the command that failed). */
+  private after = 0;
+  static readonly MESSAGE_LINES = 20;
 
   /** The lines to print now for one line of output. */
   push(line: string): string[] {
@@ -175,11 +183,21 @@ export class TracebackHold {
       return [line];
     }
     const partOfTraceback =
-      line === TRACEBACK_START || CHAINED.test(line) || line.trim() === '' || line.startsWith(' ') || MLFLOW_RUN_FAILED.test(line) || !this.ended;
+      line === TRACEBACK_START ||
+      CHAINED.test(line) ||
+      line.trim() === '' ||
+      line.startsWith(' ') ||
+      MLFLOW_RUN_FAILED.test(line) ||
+      !this.ended ||
+      (!MLFLOW_LOG.test(line) && this.after < TracebackHold.MESSAGE_LINES);
+    if (this.ended) this.after += 1;
     if (partOfTraceback) {
       // The first line that is neither a frame nor its code nor a chain sentence is the exception; it ends the block.
       if (!line.startsWith(' ') && line !== TRACEBACK_START && !CHAINED.test(line) && line.trim() !== '') this.ended = true;
-      if (line === TRACEBACK_START) this.ended = false;
+      if (line === TRACEBACK_START) {
+        this.ended = false;
+        this.after = 0;
+      }
       this.held.push(line);
       return [];
     }
@@ -196,6 +214,7 @@ export class TracebackHold {
     const held = this.held;
     this.held = [];
     this.ended = false;
+    this.after = 0;
     return held;
   }
 }

@@ -96,6 +96,14 @@ describe('failureSummary', () => {
     ]);
   });
 
+  it("a real environment build failure ends with uv's own error, not MLflow's frames", () => {
+    expect(failureSummary(fixture('mlflow-run-env-build-failure.txt'), '/tmp/le-projects/badenv')).toEqual([
+      'error: No solution found when resolving dependencies',
+      '  cause: Because there is no version of humanize==99.0.0 and you require humanize==99.0.0, we can conclude that your requirements are unsatisfiable.',
+      'mlflow.utils.process.ShellCommandException: Non-zero exit code: 1',
+    ]);
+  });
+
   it('keeps only the last frames of the project when asked for fewer', () => {
     expect(failureSummary(fixture('mlflow-run-chained-failure.txt'), '/tmp/failproj', 1)).toEqual([
       "KeyError: 'missing_column'",
@@ -152,9 +160,18 @@ describe('TracebackHold', () => {
     expect(shown.join('\n')).not.toMatch(/Traceback|No module named|View run/);
   });
 
-  it('prints a traceback the program caught and went on from, in order, as soon as more output follows', () => {
-    const lines = ['epoch 1', 'Traceback (most recent call last):', '  File "/p/train.py", line 3, in f', '    g()', 'ValueError: bad batch', 'epoch 2'];
-    expect(stream(lines, true)).toEqual(lines);
+  it('holds the whole of a multi-line exception message (a real environment build failure)', () => {
+    const shown = stream(fixture('mlflow-run-env-build-failure.txt').trimEnd().split('\n'), false);
+    expect(shown.join('\n')).toContain('error: No solution found');
+    expect(shown.join('\n')).not.toMatch(/Traceback|ShellCommandException: Non-zero|^Command: /m);
+  });
+
+  it('prints a traceback the program caught and went on from, in order, once more output follows', () => {
+    const epochs = Array.from({ length: 22 }, (_, index) => `epoch ${index + 2}`);
+    const lines = ['epoch 1', 'Traceback (most recent call last):', '  File "/p/train.py", line 3, in f', '    g()', 'ValueError: bad batch', ...epochs];
+    const hold = new TracebackHold();
+    const shownLive = lines.flatMap((line) => hold.push(line));
+    expect(shownLive).toEqual(lines);
   });
 
   it('prints a held traceback at the end of a run that succeeded', () => {
