@@ -1,5 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import { ENV_MANAGER_CHOICES, type EnvManagerChoice } from '../core/local-environment.js';
+import { UsageError } from '../core/errors.js';
 import type { ImageBuildMode } from './effects/container-image.js';
 
 /** Every command is one typed yargs command module, registered explicitly in cli/main.ts. */
@@ -48,6 +49,20 @@ export const withImageBuild = <T>(yargs: Argv<T>) =>
     choices: ['auto', 'skip'] as ImageBuildMode[],
     default: 'auto' as ImageBuildMode,
     describe: 'auto: build and push the image when the registry lacks its content-hash tag; skip: never build (emulators, or an image pushed another way)',
+  });
+
+/** --max-monthly-usd of the three steps: a limit on the stack's estimated monthly cost, checked before anything is applied. */
+export const withMaxMonthlyUsd = <T>(yargs: Argv<T>) =>
+  yargs.option('max-monthly-usd', {
+    type: 'number',
+    describe:
+      "Refuse to apply (exit 2, nothing applied) when the stack's estimated monthly cost after this apply exceeds N US dollars, or when the region has no prices to check it with",
+    coerce: (value: unknown) => {
+      if (value === undefined) return undefined;
+      const limit = Number(value);
+      if (!Number.isFinite(limit) || limit < 0) throw new UsageError(`--max-monthly-usd ${String(value)}: give a number of US dollars, 0 or more`);
+      return limit;
+    },
   });
 
 /**

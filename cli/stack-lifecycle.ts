@@ -1,4 +1,5 @@
 import { createInterface } from 'node:readline/promises';
+import { checkMonthlyBudget, estimateCost, formatEstimate, type CostEstimate } from '../core/cost/estimate.js';
 import { UsageError } from '../core/errors.js';
 import { UnrecordedResourcesError } from '../core/unrecorded-resources.js';
 import type { Reporter } from './progress.js';
@@ -6,16 +7,55 @@ import { describePlan, hasChanges, type PlanSummary, type TerraformRunner } from
 
 export interface ApplyResult {
   readonly plan: PlanSummary;
+  readonly cost: CostEstimate;
   readonly outputs: Record<string, unknown>;
 }
 
-/** On an initialised stack: plan (summary printed) → apply the saved plan → outputs. Nothing is applied when nothing changes. */
-export async function planAndApply(stackDir: string, runner: TerraformRunner, reporter: Reporter): Promise<ApplyResult> {
-  const plan = await runner.plan(stackDir);
+/** What a step's plan is priced and checked against before it is applied. */
+export interface CostReview {
+  /** The stack's region (TF_VAR_region); a resource with its own `region` is priced there. */
+  readonly region: string;
+  /** What is being applied, for the refusal: `the MLflow server stack`. */
+  readonly what: string;
+  /** --max-monthly-usd: refuse the apply when the stack would cost more per month. */
+  readonly maxMonthlyUsd?: number;
+}
+
+/**
+ * The one place every step shows a plan before applying it: the summary, the estimated cost of what
+ * it creates or changes (from the saved plan's own values), and the monthly limit, which refuses the
+ * apply (exit 2) when exceeded.
+ */
+export function reviewPlan(plan: PlanSummary, reporter: Reporter, review: CostReview): CostEstimate {
   reporter.info(describePlan(plan));
+  const cost = estimateCost(plan.resources, review.region);
+  reporter.info(formatEstimate(cost).join('\n'));
+  if (review.maxMonthlyUsd !== undefined) checkMonthlyBudget(cost, review.maxMonthlyUsd, review.what);
+  return cost;
+}
+
+/**
+ * The monthly limit checked on a plan of the whole stack before anything is applied: one line when
+ * within it, the whole estimate and a refusal (exit 2) when not.
+ */
+export function checkBudgetFirst(plan: PlanSummary, reporter: Reporter, review: CostReview & { maxMonthlyUsd: number }): void {
+  const cost = estimateCost(plan.resources, review.region);
+  try {
+    checkMonthlyBudget(cost, review.maxMonthlyUsd, review.what);
+  } catch (error) {
+    reporter.info(formatEstimate(cost).join('\n'));
+    throw error;
+  }
+  reporter.info(`Within --max-monthly-usd ${review.maxMonthlyUsd}: ${review.what} is estimated at $${cost.monthlyUsd.toFixed(2)}/month; checked before anything is applied.`);
+}
+
+/** On an initialised stack: plan (summary and cost printed, monthly limit checked) → apply the saved plan → outputs. Nothing is applied when nothing changes. */
+export async function planAndApply(stackDir: string, runner: TerraformRunner, reporter: Reporter, review: CostReview): Promise<ApplyResult> {
+  const plan = await runner.plan(stackDir);
+  const cost = reviewPlan(plan, reporter, review);
   if (hasChanges(plan)) await applyAdopting(stackDir, runner, reporter);
   else reporter.info('No changes: the infrastructure matches the configuration.');
-  return { plan, outputs: await runner.outputs(stackDir) };
+  return { plan, cost, outputs: await runner.outputs(stackDir) };
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 import type { Command } from '../command.js';
-import { lazyHandler, withImageBuild, withJson, withModel, withProject, withYes } from '../command.js';
+import { lazyHandler, withImageBuild, withJson, withMaxMonthlyUsd, withModel, withProject, withYes } from '../command.js';
 import type { DeployArgs } from '../workflows/deployment-job.js';
 
 export const deploymentJob: Command<DeployArgs> = {
@@ -8,10 +8,10 @@ export const deploymentJob: Command<DeployArgs> = {
   describe:
     'Deploy one MLflow model version of a project to its SageMaker endpoint (blue/green with alarm rollback), smoke-test it, tag the version and publish its metrics',
   builder: (yargs) =>
-    withImageBuild(withJson(withModel(withProject(yargs)))).option('plan-only', {
+    withMaxMonthlyUsd(withImageBuild(withJson(withModel(withProject(yargs))))).option('plan-only', {
       type: 'boolean',
       default: false,
-      describe: 'Resolve the version and show what the rollout would change (plan summary), without building, pushing or applying anything',
+      describe: 'Resolve the version and show what the rollout would change (plan summary and estimated cost), without building, pushing or applying anything',
     }) as unknown as Argv<DeployArgs>,
   handler: lazyHandler(async () => (await import('../workflows/deployment-job.js')).runDeploymentJob),
 };

@@ -1,4 +1,5 @@
 import type { Command } from '../command.js';
+import { cost } from './cost.js';
 import { demo } from './demo.js';
 import { deploymentJob, deploymentJobRm } from './deployment-job.js';
 import { localBatchInference } from './local-batch-inference.js';
@@ -21,6 +22,7 @@ export const commands: Command<any>[] = [
   synth,
   settings,
   status,
+  cost,
   demo,
   newProject,
   localMlflowServer,

@@ -1,13 +1,13 @@
 import type { ImageBuildMode } from '../effects/container-image.js';
 import type { Command } from '../command.js';
-import { lazyHandler, withImageBuild, withJson, withYes } from '../command.js';
+import { lazyHandler, withImageBuild, withJson, withMaxMonthlyUsd, withYes } from '../command.js';
 
-export const mlflowServer: Command<{ json: boolean; 'image-build': ImageBuildMode; 'rotate-vpn-certificates': boolean }> = {
+export const mlflowServer: Command<{ json: boolean; 'image-build': ImageBuildMode; 'rotate-vpn-certificates': boolean; 'max-monthly-usd'?: number }> = {
   command: 'mlflow-server',
   describe:
-    'Create or update the MLflow server on AWS (VPC, RDS, S3, ECS Fargate behind an internal load balancer, Client VPN): synth → plan summary → apply; builds the server image only when its inputs changed',
+    'Create or update the MLflow server on AWS (VPC, RDS, S3, ECS Fargate behind an internal load balancer, Client VPN): synth → plan summary and estimated cost → apply; builds the server image only when its inputs changed',
   builder: (yargs) =>
-    withImageBuild(withJson(yargs)).option('rotate-vpn-certificates', {
+    withMaxMonthlyUsd(withImageBuild(withJson(yargs))).option('rotate-vpn-certificates', {
       type: 'boolean',
       default: false,
       describe: 'Issue a new VPN CA, server and client certificates (revokes every .ovpn file handed out)',

@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 import type { Command } from '../command.js';
-import { lazyHandler, withImageBuild, withJson, withProject, withYes } from '../command.js';
+import { lazyHandler, withImageBuild, withJson, withMaxMonthlyUsd, withProject, withYes } from '../command.js';
 import type { TrainingJobArgs } from '../workflows/training-job.js';
 
 export const trainingJob: Command<TrainingJobArgs> = {
@@ -8,7 +8,7 @@ export const trainingJob: Command<TrainingJobArgs> = {
   describe:
     'Train an ML project on AWS Batch: check the project, apply its training stack (ECR, Batch, IAM, logs), publish its image, submit the job, follow it to the end and print the model version it registered (models:/<project>/N)',
   builder: (yargs) =>
-    withImageBuild(withYes(withJson(withProject(yargs))))
+    withMaxMonthlyUsd(withImageBuild(withYes(withJson(withProject(yargs)))))
       .option('wait', { type: 'boolean', default: true, describe: 'Follow the job to its end (--no-wait: submit, print the job id and return)' })
       .option('job-id', { type: 'string', describe: 'Follow a job submitted earlier (e.g. with --no-wait) instead of submitting one; nothing is applied' })
       .epilog(

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { execa } from 'execa';
 import { ExternalError, InterruptedError, UsageError } from '../../core/errors.js';
+import { resourcesFromPlan, type PlannedResource, type ShownPlan } from '../../core/cost/plan-resources.js';
 import { interruptionReport, type PlannedChange } from '../../core/interrupted-run.js';
 import { parseLockInfoBlock, StateLockedError } from '../../core/state-lock.js';
 import { unrecordedResources, UnrecordedResourcesError } from '../../core/unrecorded-resources.js';
@@ -25,6 +26,8 @@ export interface PlanSummary {
   /** Resources replaced (destroyed and created again), counted in add and destroy too. */
   readonly replace: readonly string[];
   readonly updateInPlace: readonly string[];
+  /** Every managed resource with its actions and values before and after: what the cost estimate prices. */
+  readonly resources: readonly PlannedResource[];
 }
 
 export function isAtLeast(version: string, minimum: readonly number[]): boolean {
@@ -60,7 +63,7 @@ export async function resolveTerraformBinary(env: NodeJS.ProcessEnv = process.en
 }
 
 /** Counts the resource changes of `terraform show -json <plan>`. */
-export function summarisePlan(plan: { resource_changes?: { address: string; change: { actions: string[] } }[] }): PlanSummary {
+export function summarisePlan(plan: ShownPlan): PlanSummary {
   let add = 0;
   let change = 0;
   let destroy = 0;
@@ -76,7 +79,7 @@ export function summarisePlan(plan: { resource_changes?: { address: string; chan
       updateInPlace.push(resource.address);
     }
   }
-  return { add, change, destroy, replace, updateInPlace };
+  return { add, change, destroy, replace, updateInPlace, resources: resourcesFromPlan(plan) };
 }
 
 /** The changes a plan makes (no-ops and reads left out), for the report of an interrupted apply. */

@@ -13,11 +13,11 @@ import { downloadModel } from '../effects/model-artifacts.js';
 import { readRunArtifact } from '../effects/run-artifacts.js';
 import { createEndpointService, type EndpointService } from '../effects/sagemaker-endpoint.js';
 import { prepareServingImage } from '../effects/serving-image.js';
-import { describePlan } from '../effects/terraform.js';
 import { resolveTrackingUri, ssmParameterReader, type ParameterReader } from '../effects/tracking-uri.js';
 import { loadMlProject } from '../ml-project.js';
 import { createReporter } from '../progress.js';
 import { loadStepConfig } from '../settings/load.js';
+import { reviewPlan } from '../stack-lifecycle.js';
 import { synthesize } from '../synth.js';
 import { deploymentTagPrefix, deploymentTags, prepareRelease } from './deployment-release.js';
 import { describeRollout, rollOut } from './deployment-rollout.js';
@@ -30,6 +30,7 @@ export interface DeployArgs {
   json: boolean;
   'image-build': ImageBuildMode;
   'plan-only'?: boolean;
+  'max-monthly-usd'?: number;
 }
 
 /** The effects of a deployment, injectable so tests can swap them. */
@@ -87,21 +88,23 @@ export async function deploymentJob(effects: DeploymentEffects, config: StackCon
     const [stackDir] = synthesize((app) => [(stack = buildDeploymentStack(app, config, project, version.version, { imageTag: release.image.tag, record: release.record }, target))]);
     const { names } = stack!;
     const summary = { project: project.name, version: version.version, modelUri, endpoint: names.endpoint, target };
+    const review = { region: config.environment.region, what: `the deployment stack of ${project.name}`, maxMonthlyUsd: args['max-monthly-usd'] };
     if (args['plan-only']) {
       await effects.terraform.init(stackDir);
       const plan = await effects.terraform.plan(stackDir);
-      reporter.info(describePlan(plan));
+      const cost = reviewPlan(plan, reporter, review);
       for (const line of describeRollout(plan)) reporter.info(line);
       reporter.info('Plan only: nothing was built, pushed or applied.');
-      return { ...summary, imageTag: release.image.tag, planOnly: true, plan };
+      return { ...summary, imageTag: release.image.tag, planOnly: true, plan, cost };
     }
-    const image = await applyRepositoryThenImage(effects, stackDir, {
-      repository: stack!.repository,
-      tag: release.image.tag,
-      prepareContext: () => ({ dir: release.image.dir, cleanup: () => undefined }),
-      mode: args['image-build'],
-    });
-    const rollout = await rollOut(effects, stackDir, names, { version: version.version, servingInputExample: release.servingInputExample, projectName: project.name }, config.settings.deployment);
+    const image = await applyRepositoryThenImage(
+      effects,
+      stackDir,
+      { repository: stack!.repository, tag: release.image.tag, prepareContext: () => ({ dir: release.image.dir, cleanup: () => undefined }), mode: args['image-build'] },
+      review,
+    );
+    const rolled = { version: version.version, servingInputExample: release.servingInputExample, projectName: project.name };
+    const rollout = await rollOut(effects, stackDir, names, rolled, config.settings.deployment, review);
     reporter.info(`Smoke test: ${names.endpoint} answered the input example:`);
     if (!args.json) process.stdout.write(`${rollout.smokeTestAnswer.trim()}\n`);
 
@@ -130,6 +133,7 @@ export async function deploymentJob(effects: DeploymentEffects, config: StackCon
       image: image.imageUri,
       imageAction: image.action,
       plan: rollout.plan,
+      cost: rollout.cost,
       smokeTest: rollout.smokeTestAnswer,
       dashboardUrl: rollout.outputs.dashboard_url,
       metricsNamespace: names.metricsNamespace,

@@ -3,14 +3,16 @@ import { ENDPOINT_TAGS } from '../../core/deployment/names.js';
 import { ExternalError } from '../../core/errors.js';
 import type { Settings } from '../../core/settings/schema.js';
 import { smokeTest, waitForInService, watchEndpointDuring } from '../effects/sagemaker-endpoint.js';
-import { describePlan, hasChanges, type PlanSummary } from '../effects/terraform.js';
+import type { CostEstimate } from '../../core/cost/estimate.js';
+import { hasChanges, type PlanSummary } from '../effects/terraform.js';
+import { reviewPlan, type CostReview } from '../stack-lifecycle.js';
 import type { DeploymentEffects } from './deployment-job.js';
 
 /** How often the endpoint's state is polled while waiting (MLOPS_POLL_SECONDS shortens it for tests). */
 export const pollMs = (env: NodeJS.ProcessEnv) => Math.max(1, Number(env.MLOPS_POLL_SECONDS ?? 15)) * 1000;
 
 /** What a plan does to the endpoint, in words: a rollout updates it in place, never replaces it. */
-export function describeRollout(plan: PlanSummary): string[] {
+export function describeRollout(plan: Pick<PlanSummary, 'replace' | 'updateInPlace'>): string[] {
   const lines: string[] = [];
   const isEndpoint = (address: string) => address.startsWith('aws_sagemaker_endpoint.');
   const endpointUpdated = plan.updateInPlace.filter(isEndpoint);
@@ -24,6 +26,7 @@ export function describeRollout(plan: PlanSummary): string[] {
 
 export interface Rollout {
   readonly plan: PlanSummary;
+  readonly cost: CostEstimate;
   readonly changed: boolean;
   /** The version the endpoint served before, from its tag; undefined for a new endpoint. */
   readonly previousVersion?: string;
@@ -42,12 +45,13 @@ export async function rollOut(
   names: DeploymentNames,
   release: { version: string; servingInputExample: string; projectName: string },
   settings: Settings['deployment'],
+  review: CostReview,
 ): Promise<Rollout> {
   const { terraform, endpoints, reporter } = effects;
   const before = await endpoints.describe(names.endpoint);
   const previousVersion = before?.tags[ENDPOINT_TAGS.modelVersion];
   const plan = await terraform.plan(stackDir);
-  reporter.info(describePlan(plan));
+  const cost = reviewPlan(plan, reporter, review);
   for (const line of describeRollout(plan)) reporter.info(line);
   const replacedEndpoint = plan.replace.filter((address) => address.startsWith('aws_sagemaker_endpoint.'));
   if (before && replacedEndpoint.length > 0) {
@@ -83,5 +87,5 @@ export async function rollOut(
     );
   }
   const smokeTestAnswer = await smokeTest(endpoints, names.endpoint, release.servingInputExample);
-  return { plan, changed, previousVersion, outputs, smokeTestAnswer };
+  return { plan, cost, changed, previousVersion, outputs, smokeTestAnswer };
 }

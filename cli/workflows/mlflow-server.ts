@@ -7,6 +7,7 @@ import type { StackConfig } from '../../stacks/common/config.js';
 import type { MlflowServerStack } from '../../stacks/mlflow-server-stack.js';
 import { buildMlflowServerStack, MLFLOW_SERVER_IMAGE_DIR, mlflowServerImageTag, pinMlflowRequirement } from '../builders/mlflow-server.js';
 import type { ImageBuildMode, PublishedImage } from '../effects/container-image.js';
+import type { CostEstimate } from '../../core/cost/estimate.js';
 import type { PlanSummary } from '../effects/terraform.js';
 import { paths } from '../paths.js';
 import { printJson } from '../command.js';
@@ -82,6 +83,7 @@ export function connectionHelp(trackingUri: string, vpn: { enabled: boolean; cli
 export interface DeployResult {
   readonly trackingUri: string;
   readonly plan: PlanSummary;
+  readonly cost: CostEstimate;
   readonly image: PublishedImage;
   readonly vpn: { readonly enabled: boolean; readonly issued: readonly string[] };
   readonly outputs: Record<string, unknown>;
@@ -91,7 +93,7 @@ export interface DeployResult {
 export async function deployMlflowServer(
   effects: MlflowServerEffects,
   config: StackConfig,
-  options: { imageBuild: ImageBuildMode; rotateVpnCertificates: boolean },
+  options: { imageBuild: ImageBuildMode; rotateVpnCertificates: boolean; maxMonthlyUsd?: number },
 ): Promise<DeployResult> {
   const server = config.settings.mlflow_server;
   let issued: string[] = [];
@@ -111,30 +113,36 @@ export async function deployMlflowServer(
 
   const imageTag = mlflowServerImageTag(config.settings);
   const { stack, dir } = synthesizeServer(config, imageTag);
-  const image = await applyRepositoryThenImage(effects, dir, {
-    repository: stack.imageRepository,
-    tag: imageTag,
-    prepareContext: () => prepareImageContext(server.mlflow_version),
-    mode: options.imageBuild,
-  });
-  const { plan, outputs } = await planAndApply(dir, effects.terraform, effects.reporter);
+  const review = { region: config.environment.region, what: 'the MLflow server stack', maxMonthlyUsd: options.maxMonthlyUsd };
+  const image = await applyRepositoryThenImage(
+    effects,
+    dir,
+    { repository: stack.imageRepository, tag: imageTag, prepareContext: () => prepareImageContext(server.mlflow_version), mode: options.imageBuild },
+    review,
+  );
+  const { plan, cost, outputs } = await planAndApply(dir, effects.terraform, effects.reporter, review);
   const trackingUri = String(outputs.tracking_uri ?? '');
   if (!trackingUri) throw new ExternalError(`the stack in ${dir} has no tracking_uri output after apply`);
-  return { trackingUri, plan, image, vpn: { enabled: server.vpn.enabled, issued }, outputs };
+  return { trackingUri, plan, cost, image, vpn: { enabled: server.vpn.enabled, issued }, outputs };
 }
 
 /** `mlops mlflow-server`: real effects, progress on stderr, the result on stdout with --json. */
-export async function runMlflowServer(args: { json: boolean; 'image-build': ImageBuildMode; 'rotate-vpn-certificates': boolean }): Promise<void> {
+export async function runMlflowServer(args: { json: boolean; 'image-build': ImageBuildMode; 'rotate-vpn-certificates': boolean; 'max-monthly-usd'?: number }): Promise<void> {
   const reporter = createReporter();
   const config = loadStepConfig();
   const effects = await createMlflowServerEffects(config, reporter);
-  const result = await deployMlflowServer(effects, config, { imageBuild: args['image-build'], rotateVpnCertificates: args['rotate-vpn-certificates'] });
+  const result = await deployMlflowServer(effects, config, {
+    imageBuild: args['image-build'],
+    rotateVpnCertificates: args['rotate-vpn-certificates'],
+    maxMonthlyUsd: args['max-monthly-usd'],
+  });
   reporter.info(connectionHelp(result.trackingUri, config.settings.mlflow_server.vpn));
   const { plan } = result;
   if (args.json) {
     printJson({
       trackingUri: result.trackingUri,
       plan: { add: plan.add, change: plan.change, destroy: plan.destroy, updatedInPlace: plan.updateInPlace, replaced: plan.replace },
+      cost: result.cost,
       image: result.image,
       vpn: result.vpn,
       outputs: result.outputs,

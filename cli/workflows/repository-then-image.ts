@@ -2,7 +2,7 @@ import { ExternalError } from '../../core/errors.js';
 import { publishImage, type ImageBuildMode, type PublishedImage } from '../effects/container-image.js';
 import { describePlan, hasChanges } from '../effects/terraform.js';
 import type { ImageRepository } from '../../stacks/common/image-repository.js';
-import { applyAdopting } from '../stack-lifecycle.js';
+import { applyAdopting, checkBudgetFirst, type CostReview } from '../stack-lifecycle.js';
 import type { StepEffects } from './step-effects.js';
 
 export interface ImageToPublish {
@@ -17,9 +17,11 @@ export interface ImageToPublish {
  * The first half of every step whose stack runs an image: init → the image repository alone
  * (targeted plan and apply) → the image, built and pushed only when the registry lacks its
  * content-hash tag. The rest of the stack is applied after, when the image it names exists.
- * Refuses before anything is applied when the image would have to be built and no engine answers.
+ * Refuses before anything is applied when the image would have to be built and no engine answers,
+ * and, with a monthly limit, when a plan of the whole stack would cost more (an extra plan, made
+ * only then: the repository's own apply must not come first).
  */
-export async function applyRepositoryThenImage(effects: StepEffects, stackDir: string, image: ImageToPublish): Promise<PublishedImage> {
+export async function applyRepositoryThenImage(effects: StepEffects, stackDir: string, image: ImageToPublish, review: CostReview): Promise<PublishedImage> {
   const { terraform, registry, docker, reporter } = effects;
   const { repositoryName } = image.repository;
   if (image.mode === 'auto') {
@@ -32,6 +34,7 @@ export async function applyRepositoryThenImage(effects: StepEffects, stackDir: s
     }
   }
   await terraform.init(stackDir);
+  if (review.maxMonthlyUsd !== undefined) checkBudgetFirst(await terraform.plan(stackDir), reporter, { ...review, maxMonthlyUsd: review.maxMonthlyUsd });
   const { repository } = image.repository;
   const targets = [`${repository.terraformResourceType}.${repository.friendlyUniqueId}`];
   const plan = await terraform.plan(stackDir, { targets });

@@ -1,3 +1,4 @@
+import type { CostEstimate } from '../../core/cost/estimate.js';
 import { ExternalError, UsageError } from '../../core/errors.js';
 import { describePlacement } from '../../core/training/placement.js';
 import type { StackConfig } from '../../stacks/common/config.js';
@@ -10,7 +11,7 @@ import type { MlProject } from '../../core/ml-project.js';
 import { loadMlProject } from '../ml-project.js';
 import { createReporter } from '../progress.js';
 import { loadStepConfig } from '../settings/load.js';
-import { planAndApply } from '../stack-lifecycle.js';
+import { planAndApply, type CostReview } from '../stack-lifecycle.js';
 import { synthesize } from '../synth.js';
 import { createBatchJobs, createJobLogs } from '../training/aws-clients.js';
 import type { BatchJobs, JobLogs } from '../training/follow.js';
@@ -26,6 +27,7 @@ export interface TrainingJobArgs {
   'image-build': ImageBuildMode;
   'job-id'?: string;
   yes: boolean;
+  'max-monthly-usd'?: number;
 }
 
 /** The effects of a training run, injectable so tests can swap them. */
@@ -51,6 +53,8 @@ export interface LaunchedJob {
   readonly jobId: string;
   readonly jobName: string;
   readonly outputs: TrainingOutputs;
+  /** The training stack's estimate, when this run applied it. */
+  readonly cost?: CostEstimate;
 }
 
 function readOutputs(outputs: Record<string, unknown>, project: string): TrainingOutputs {
@@ -74,14 +78,18 @@ async function attachToJob(effects: TrainingEffects, project: MlProject, stackDi
 }
 
 /** The repository and image first, then the rest of the stack; then a job named uniquely (its MLflow run gets the same name). */
-async function applyAndSubmit(effects: TrainingEffects, project: MlProject, stack: TrainingStack, stackDir: string, inputs: TrainingInputs, mode: ImageBuildMode): Promise<LaunchedJob> {
-  await applyRepositoryThenImage(effects, stackDir, {
-    repository: stack.repository,
-    tag: inputs.imageTag,
-    prepareContext: () => prepareBuildContext(project, inputs.dockerfile),
-    mode,
-  });
-  const outputs = readOutputs((await planAndApply(stackDir, effects.terraform, effects.reporter)).outputs, project.name);
+async function applyAndSubmit(
+  effects: TrainingEffects,
+  project: MlProject,
+  stack: TrainingStack,
+  stackDir: string,
+  inputs: TrainingInputs,
+  mode: ImageBuildMode,
+  review: CostReview,
+): Promise<LaunchedJob> {
+  await applyRepositoryThenImage(effects, stackDir, { repository: stack.repository, tag: inputs.imageTag, prepareContext: () => prepareBuildContext(project, inputs.dockerfile), mode }, review);
+  const applied = await planAndApply(stackDir, effects.terraform, effects.reporter, review);
+  const outputs = readOutputs(applied.outputs, project.name);
   const jobName = uniqueRunName('batch', project.name);
   const { jobId } = await effects.batch.submit({
     jobName,
@@ -91,7 +99,7 @@ async function applyAndSubmit(effects: TrainingEffects, project: MlProject, stac
     tags: { 'ml-project': project.name, 'managed-by': 'lean-mlops' },
   });
   effects.reporter.info(`Submitted job ${jobName} (${jobId}) to ${outputs.job_queue}; logs in ${outputs.log_group}`);
-  return { jobId, jobName, outputs };
+  return { jobId, jobName, outputs, cost: applied.cost };
 }
 
 /** Checks the project, applies its stack, publishes its image and submits (or attaches to) a job; follows it unless --no-wait. */
@@ -105,7 +113,8 @@ export async function trainingJob(effects: TrainingEffects, config: StackConfig,
     await followAndReport(effects, config.settings.training, args, await attachToJob(effects, project, stackDir, args['job-id']));
     return;
   }
-  const job = await applyAndSubmit(effects, project, stack!, stackDir, inputs, args['image-build']);
+  const review = { region: config.environment.region, what: `the training stack of ${project.name}`, maxMonthlyUsd: args['max-monthly-usd'] };
+  const job = await applyAndSubmit(effects, project, stack!, stackDir, inputs, args['image-build'], review);
   if (args.wait) {
     await followAndReport(effects, config.settings.training, args, job);
     return;
@@ -113,7 +122,16 @@ export async function trainingJob(effects: TrainingEffects, config: StackConfig,
   effects.reporter.info(`Not following it (--no-wait). Follow it with: mlops training-job --project ${project.name} --job-id ${job.jobId}`);
   const { outputs } = job;
   if (args.json) {
-    printJson({ project: project.name, jobId: job.jobId, jobName: job.jobName, jobQueue: outputs.job_queue, jobDefinition: outputs.job_definition, logGroup: outputs.log_group, imageUri: outputs.image_uri });
+    printJson({
+      project: project.name,
+      jobId: job.jobId,
+      jobName: job.jobName,
+      jobQueue: outputs.job_queue,
+      jobDefinition: outputs.job_definition,
+      logGroup: outputs.log_group,
+      imageUri: outputs.image_uri,
+      cost: job.cost,
+    });
   } else {
     process.stdout.write(`${job.jobId}\n`);
   }

@@ -19,3 +19,10 @@ export function trainingResourceNames(projectNamer: ResourceNamer) {
     instanceRole: projectNamer.name('iamRole', 'train-gpu-ec2'),
   };
 }
+
+/**
+ * Tags of a training job definition that state the job's shape, as its container properties do:
+ * the properties name roles made in the same apply, so on a first plan they are known only after
+ * apply, while the tags are known — the cost estimate reads them then (core/cost/estimate.ts).
+ */
+export const JOB_SHAPE_TAGS = { vcpus: 'mlops:vcpus', memoryMiB: 'mlops:memory-mib', gpus: 'mlops:gpus' } as const;

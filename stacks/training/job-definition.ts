@@ -3,6 +3,7 @@ import { BatchJobDefinition } from '@cdktf/provider-aws/lib/batch-job-definition
 import type { BatchPlacement } from '../../core/training/placement.js';
 import { toBatchResourceRequirements } from '../../core/settings/resource-requirements.js';
 import { throwIfViolations } from '../../core/errors.js';
+import { JOB_SHAPE_TAGS } from '../../core/training/names.js';
 
 export interface TrainingJobDefinitionProps {
   readonly name: string;
@@ -57,12 +58,13 @@ export class TrainingJobDefinition extends Construct {
     throwIfViolations('TrainingJobDefinition', violations);
 
     const fargate = props.placement.kind === 'fargate';
+    const gpus = props.placement.kind === 'fargate' ? 0 : props.placement.gpus;
     const containerProperties: Record<string, unknown> = {
       image: props.imageUri,
       command: props.command,
       jobRoleArn: props.jobRoleArn,
       executionRoleArn: props.executionRoleArn,
-      resourceRequirements: toBatchResourceRequirements(props.placement.kind === 'fargate' ? { ...props.placement, gpus: 0 } : props.placement),
+      resourceRequirements: toBatchResourceRequirements({ ...props.placement, gpus }),
       environment: [
         { name: 'MLFLOW_EXPERIMENT_NAME', value: props.experimentName },
         { name: 'MLFLOW_TRACKING_URI', value: props.trackingUri },
@@ -84,6 +86,8 @@ export class TrainingJobDefinition extends Construct {
       type: 'container',
       platformCapabilities: [fargate ? 'FARGATE' : 'EC2'],
       propagateTags: true,
+      // The shape again, as tags a plan knows before apply (the container properties name roles made in the same apply).
+      tags: { [JOB_SHAPE_TAGS.vcpus]: String(props.placement.vcpus), [JOB_SHAPE_TAGS.memoryMiB]: String(props.placement.memoryMiB), [JOB_SHAPE_TAGS.gpus]: String(gpus) },
       // Plain JSON with Terraform references inside strings: readable in plans, and values here never hold quotes.
       containerProperties: JSON.stringify(containerProperties),
       timeout: { attemptDurationSeconds: timeoutSeconds },

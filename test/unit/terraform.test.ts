@@ -45,14 +45,15 @@ describe('summarisePlan', () => {
   it('counts creates, in-place updates, deletes and replacements', () => {
     const summary = summarisePlan({
       resource_changes: [
-        { address: 'aws_s3_bucket.a', change: { actions: ['create'] } },
-        { address: 'aws_sagemaker_endpoint.e', change: { actions: ['update'] } },
-        { address: 'aws_iam_role.r', change: { actions: ['delete'] } },
-        { address: 'aws_sagemaker_model.m', change: { actions: ['create', 'delete'] } },
-        { address: 'aws_vpc.v', change: { actions: ['no-op'] } },
+        { address: 'aws_s3_bucket.a', type: 'aws_s3_bucket', change: { actions: ['create'] } },
+        { address: 'aws_sagemaker_endpoint.e', type: 'aws_sagemaker_endpoint', change: { actions: ['update'] } },
+        { address: 'aws_iam_role.r', type: 'aws_iam_role', change: { actions: ['delete'] } },
+        { address: 'aws_sagemaker_model.m', type: 'aws_sagemaker_model', change: { actions: ['create', 'delete'] } },
+        { address: 'aws_vpc.v', type: 'aws_vpc', change: { actions: ['no-op'] } },
       ],
     });
-    expect(summary).toEqual({ add: 2, change: 1, destroy: 2, replace: ['aws_sagemaker_model.m'], updateInPlace: ['aws_sagemaker_endpoint.e'] });
+    expect(summary).toMatchObject({ add: 2, change: 1, destroy: 2, replace: ['aws_sagemaker_model.m'], updateInPlace: ['aws_sagemaker_endpoint.e'] });
+    expect(summary.resources.map((resource) => [resource.type, resource.actions])).toContainEqual(['aws_sagemaker_model', ['create', 'delete']]);
     expect(describePlan(summary)).toBe('Plan: 2 to add, 1 to change, 2 to destroy. Replaced: aws_sagemaker_model.m');
   });
 

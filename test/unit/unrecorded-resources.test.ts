@@ -51,7 +51,7 @@ describe('unrecordedResources', () => {
 });
 
 describe('applyAdopting', () => {
-  const PLAN: PlanSummary = { add: 1, change: 0, destroy: 0, replace: [], updateInPlace: [] };
+  const PLAN: PlanSummary = { add: 1, change: 0, destroy: 0, replace: [], updateInPlace: [], resources: [] };
   function fakeRunner(firstApplyFails: string) {
     const calls: string[] = [];
     let applies = 0;
