@@ -10,9 +10,11 @@ WITH_TOOLS := eval "$$(scripts/install-tools.sh env)" &&
 # env_manager=local runs MLflow in the toolchain's Python instead of the project's own environment.
 ENV_MANAGER := $(if $(env_manager),--env-manager "$(env_manager)")
 SOURCES := $(shell find core cli stacks -name '*.ts') cli/settings.json tsconfig.json
+# max_monthly_usd=N on mlflow-server, training-job, deployment-job: refuse an apply estimated above N US dollars a month.
+MAX_COST = $(if $(max_monthly_usd),--max-monthly-usd "$(max_monthly_usd)")
 
 .PHONY: help install tools python-tools build synth test demo new-project \
-	status mlflow-server mlflow-server-rm vpn-config training-job training-job-rm deployment-job deployment-job-rm monitor unlock \
+	status cost mlflow-server mlflow-server-rm vpn-config training-job training-job-rm deployment-job deployment-job-rm monitor unlock \
 	local-mlflow-server local-mlflow-server-rm local-training local-deployment local-deployment-rm \
 	local-deployment-test local-batch-inference
 
@@ -44,18 +46,20 @@ test: dist tools ## Every test tier; ends with one line "N passed, N failed"
 
 status: dist ## The AWS environment at a glance: versions, aliases, endpoints, last training jobs, stack states (--json in the CLI)
 	$(MLOPS) status
-mlflow-server: dist ## Create or update the MLflow server on AWS (plan summary, then apply); prints the tracking URI
-	$(MLOPS) mlflow-server
+cost: dist ## Estimated monthly cost of every stack of the environment, from their states (--json in the CLI)
+	$(MLOPS) cost
+mlflow-server: dist ## Create or update the MLflow server on AWS (plan summary and cost, then apply; max_monthly_usd=N); prints the tracking URI
+	$(MLOPS) mlflow-server $(MAX_COST)
 mlflow-server-rm: dist ## Destroy the MLflow server stack (asks first unless CI is set)
 	$(MLOPS) mlflow-server-rm
 vpn-config: dist ## Write client=NAME's .ovpn file for the MLflow server's VPN
 	$(MLOPS) vpn-config --client "$(client)"
-training-job: dist ## Train project=x on AWS Batch (apply its stack, publish its image, follow the job); prints models:/x/N. job=ID follows a submitted job
-	$(MLOPS) training-job --project "$(project)" $(if $(job),--job-id "$(job)")
+training-job: dist ## Train project=x on AWS Batch (apply its stack, publish its image, follow the job); prints models:/x/N. job=ID follows a submitted job; max_monthly_usd=N
+	$(MLOPS) training-job --project "$(project)" $(if $(job),--job-id "$(job)") $(MAX_COST)
 training-job-rm: dist ## Remove project=x's training infrastructure and nothing else (asks first unless CI is set)
 	$(MLOPS) training-job-rm --project "$(project)"
-deployment-job: dist python-tools ## Deploy project=x model=N|latest|@alias to its SageMaker endpoint (blue/green, smoke test, dashboard URL)
-	$(WITH_PYTHON) $(MLOPS) deployment-job --project "$(project)" --model "$(model)"
+deployment-job: dist python-tools ## Deploy project=x model=N|latest|@alias to its SageMaker endpoint (blue/green, smoke test, dashboard URL); max_monthly_usd=N
+	$(WITH_PYTHON) $(MLOPS) deployment-job --project "$(project)" --model "$(model)" $(MAX_COST)
 deployment-job-rm: dist ## Remove project=x's endpoint and everything of its deployment (asks first unless CI is set)
 	$(WITH_PYTHON) $(MLOPS) deployment-job-rm --project "$(project)"
 monitor: dist ## Compare project=x's captured requests with its training baseline; publishes to the dashboard

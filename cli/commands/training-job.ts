@@ -13,7 +13,7 @@ export const trainingJob: Command<TrainingJobArgs> = {
       .option('job-id', { type: 'string', describe: 'Follow a job submitted earlier (e.g. with --no-wait) instead of submitting one; nothing is applied' })
       .epilog(
         'Exit codes: 0 the job SUCCEEDED and registered a version; 1 the job FAILED, registered no version, or AWS/MLflow/Terraform failed; ' +
-          '2 bad input (nothing created); 130 Ctrl-C and the job was left running. Ctrl-C asks whether to terminate the job (with --yes or without a terminal it does).',
+          '2 bad input, or the stack over --max-monthly-usd (nothing created); 130 Ctrl-C and the job was left running. Ctrl-C asks whether to terminate the job (with --yes or without a terminal it does).',
       ) as unknown as Argv<TrainingJobArgs>,
   handler: lazyHandler(async () => (await import('../workflows/training-job.js')).runTrainingJob),
 };

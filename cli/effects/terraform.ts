@@ -89,6 +89,9 @@ export function plannedChanges(plan: { resource_changes?: { address: string; cha
     .map(({ address, change }) => ({ address, actions: change.actions }));
 }
 
+/** A plan summary for --json output: counts and addresses, not the planned values (they can hold secrets). */
+export const planCounts = ({ add, change, destroy, replace, updateInPlace }: PlanSummary) => ({ add, change, destroy, replace, updateInPlace });
+
 export const hasChanges = (plan: PlanSummary) => plan.add + plan.change + plan.destroy > 0;
 
 export function describePlan(summary: PlanSummary): string {

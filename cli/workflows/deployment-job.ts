@@ -17,6 +17,7 @@ import { resolveTrackingUri, ssmParameterReader, type ParameterReader } from '..
 import { loadMlProject } from '../ml-project.js';
 import { createReporter } from '../progress.js';
 import { loadStepConfig } from '../settings/load.js';
+import { planCounts } from '../effects/terraform.js';
 import { reviewPlan } from '../stack-lifecycle.js';
 import { synthesize } from '../synth.js';
 import { deploymentTagPrefix, deploymentTags, prepareRelease } from './deployment-release.js';
@@ -95,7 +96,7 @@ export async function deploymentJob(effects: DeploymentEffects, config: StackCon
       const cost = reviewPlan(plan, reporter, review);
       for (const line of describeRollout(plan)) reporter.info(line);
       reporter.info('Plan only: nothing was built, pushed or applied.');
-      return { ...summary, imageTag: release.image.tag, planOnly: true, plan, cost };
+      return { ...summary, imageTag: release.image.tag, planOnly: true, plan: planCounts(plan), cost };
     }
     const image = await applyRepositoryThenImage(
       effects,
@@ -132,7 +133,7 @@ export async function deploymentJob(effects: DeploymentEffects, config: StackCon
       ...summary,
       image: image.imageUri,
       imageAction: image.action,
-      plan: rollout.plan,
+      plan: planCounts(rollout.plan),
       cost: rollout.cost,
       smokeTest: rollout.smokeTestAnswer,
       dashboardUrl: rollout.outputs.dashboard_url,

@@ -146,11 +146,29 @@ describe('deployment-job against moto and a real MLflow server', () => {
     expect(state.Contents ?? []).toEqual([]);
   });
 
-  it('deploys version 1 from empty, smoke-tests it and prints the dashboard URL', async () => {
-    const result = await deploy('--model', '1');
+  it('refuses with --max-monthly-usd 1 before anything is applied, showing the estimate it refused', async () => {
+    const result = await deploy('--model', '1', '--max-monthly-usd', '1');
+    expect(result.exitCode).toBe(2);
+    // One ml.t2.medium in eu-west-1 (730 h × $0.062), the dashboard ($3) and two alarms ($0.10 each): core/cost/price-table.ts.
+    expect(result.stderr).toMatch(/\+ \$45\.26\/month {2}SageMaker endpoint configuration test-dev-test-project-v1-[0-9a-f]{6}: primary \(production\) 1 × ml\.t2\.medium × 730 h × \$0\.062/);
+    expect(result.stderr).toContain('Stack total: $48.46/month (+$48.46/month)');
+    expect(result.stderr).toContain(
+      'refusing to apply: the deployment stack of test-project would cost an estimated $48.46/month, more than --max-monthly-usd 1; nothing was applied',
+    );
+    const state = await new S3Client({ ...aws(), forcePathStyle: true }).send(new ListObjectsV2Command({ Bucket: STATE_BUCKET }));
+    expect(state.Contents ?? []).toEqual([]);
+    expect((await new ECRClient(aws()).send(new DescribeRepositoriesCommand({}))).repositories).toEqual([]);
+  }, 900_000);
+
+  it('deploys version 1 from empty within --max-monthly-usd, smoke-tests it and prints the dashboard URL and the estimate', async () => {
+    const result = await deploy('--model', '1', '--max-monthly-usd', '50');
     expect(result.stderr).toContain('image build skipped');
     expect(result.exitCode).toBe(0);
+    expect(result.stderr).toContain('Within --max-monthly-usd 50: the deployment stack of test-project is estimated at $48.46/month; checked before anything is applied.');
+    expect(result.stderr).toContain('Estimated cost in eu-west-1');
+    expect(result.stderr).toContain('Not counted: data transfer');
     const output = JSON.parse(result.stdout);
+    expect(output.cost.monthlyUsd).toBeCloseTo(730 * 0.062 + 3 + 2 * 0.1, 6);
     expect(output).toMatchObject({ version: '1', endpoint: ENDPOINT, imageAction: 'skipped', smokeTest: PREDICTIONS });
     expect(output.plan.add).toBeGreaterThan(10);
     expect(output.image).toMatch(new RegExp(`/${ENDPOINT}-serving:v1-[0-9a-f]{16}$`));
@@ -197,7 +215,24 @@ describe('deployment-job against moto and a real MLflow server', () => {
     expect(result.exitCode).toBe(0);
     expect(JSON.parse(result.stdout).plan).toMatchObject({ add: 0, change: 0, destroy: 0 });
     expect(result.stderr).toContain('No changes');
+    expect(result.stderr).toContain('4 unchanged: $48.46/month');
   }, 900_000);
+
+  it('mlops cost prices the applied deployment from its state and lists the stacks without one', async () => {
+    const result = await runCli(['cost', '--json'], env);
+    expect(result.exitCode).toBe(0);
+    const cost = JSON.parse(result.stdout);
+    expect(cost).toMatchObject({ environment: 'test-dev', region: TEST_REGION, currency: 'USD' });
+    expect(cost.monthlyUsd).toBeCloseTo(730 * 0.062 + 3 + 2 * 0.1, 6);
+    const byStack = Object.fromEntries(cost.stacks.map((stack: { stack: string; estimate?: { monthlyUsd: number } }) => [stack.stack, stack.estimate?.monthlyUsd ?? null]));
+    expect(byStack[`deployment/${PROJECT}`]).toBeCloseTo(48.46, 2);
+    expect(byStack['mlflow-server']).toBeNull();
+    expect(byStack[`training/${PROJECT}`]).toBeNull();
+    const text = await runCli(['cost'], env);
+    expect(text.stdout).toContain(`deployment/${PROJECT}: $48.46/month`);
+    expect(text.stdout).toContain('mlflow-server: not applied (no state)');
+    expect(text.stdout).toContain('Environment total: $48.46/month');
+  });
 
   it('with AWS_REGION naming another region, every call still lands in TF_VAR_region', async () => {
     const other = 'us-west-2';

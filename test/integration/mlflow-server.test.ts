@@ -105,6 +105,9 @@ describe('mlops mlflow-server against moto (VPN off)', () => {
     expect(output.trackingUri).toMatch(/^http:\/\/mlit-dev-mlflow-.*\.elb\.amazonaws\.com$/);
     expect(result.stderr).toContain('The image repository first — Plan: 1 to add, 0 to change, 0 to destroy.');
     expect(result.stderr).toContain('Plan: 58 to add, 0 to change, 0 to destroy.');
+    // VPN off, one task, no autoscaling: RDS (730 h × $0.018 + 20 GB × $0.127 + $0.40 secret), Fargate, NAT gateway, its IPv4 address, the ALB.
+    expect(output.cost.monthlyUsd).toBeCloseTo(730 * 0.018 + 20 * 0.127 + 0.4 + 730 * (0.04048 + 2 * 0.004445) + 730 * 0.048 + 730 * 0.005 + 730 * 0.0252, 6);
+    expect(result.stderr).toContain('Stack total: $109.21/month (+$109.21/month)');
     expect(result.stderr).toContain(`export MLFLOW_TRACKING_URI=${output.trackingUri}`);
 
     const found = await inventory();

@@ -150,7 +150,10 @@ describe('training-job against moto and a real MLflow server', () => {
     expectExit(result, 0);
     expect(result.stderr).toMatch(/Plan: \d+ to add, 0 to change, 0 to destroy\./);
     expect(result.stderr).toContain('image build skipped');
+    // The first plan knows the job's shape from its tags (0.5 vCPU × $0.04048 + 2 GB × $0.004445 in eu-west-1, core/cost/price-table.ts).
+    expect(result.stderr).toContain('Per training run: $0.0291 per job-hour (Fargate 0.5 vCPU × $0.04048 + 2 GB × $0.004445); at most $0.70 per attempt at the 24 h timeout');
     submitted = JSON.parse(result.stdout);
+    expect(submitted.cost.perRun.hourUsd).toBeCloseTo(0.5 * 0.04048 + 2 * 0.004445, 9);
     expect(submitted.jobId).toMatch(/^[0-9a-f-]{36}$/);
     expect(submitted.jobName).toMatch(/^batch-wine-\d{8}T\d{6}-[a-z0-9]+$/);
     expect(await stateKeys(fixture.clients.s3)).toEqual(['acme/dev/training/other.tfstate', 'acme/dev/training/wine.tfstate']);
