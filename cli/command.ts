@@ -1,6 +1,5 @@
 import type { Argv, CommandModule } from 'yargs';
 import { ENV_MANAGER_CHOICES, type EnvManagerChoice } from '../core/local-environment.js';
-import { UsageError } from '../core/errors.js';
 import type { ImageBuildMode } from './effects/container-image.js';
 
 /** Every command is one typed yargs command module, registered explicitly in cli/main.ts. */
@@ -53,17 +52,16 @@ export const withImageBuild = <T>(yargs: Argv<T>) =>
 
 /** --max-monthly-usd of the three steps: a limit on the stack's estimated monthly cost, checked before anything is applied. */
 export const withMaxMonthlyUsd = <T>(yargs: Argv<T>) =>
-  yargs.option('max-monthly-usd', {
-    type: 'number',
-    describe:
-      "Refuse to apply (exit 2, nothing applied) when the stack's estimated monthly cost after this apply exceeds N US dollars, or when the region has no prices to check it with",
-    coerce: (value: unknown) => {
-      if (value === undefined) return undefined;
-      const limit = Number(value);
-      if (!Number.isFinite(limit) || limit < 0) throw new UsageError(`--max-monthly-usd ${String(value)}: give a number of US dollars, 0 or more`);
-      return limit;
-    },
-  });
+  yargs
+    .option('max-monthly-usd', {
+      type: 'number',
+      describe:
+        "Refuse to apply (exit 2, nothing applied) when the stack's estimated monthly cost after this apply exceeds N US dollars, or when the region has no prices to check it with",
+    })
+    .check((argv) => {
+      const limit = argv['max-monthly-usd'];
+      return limit === undefined || (Number.isFinite(limit) && limit >= 0) || '--max-monthly-usd: give a number of US dollars, 0 or more';
+    });
 
 /**
  * A handler whose module is imported on first use: `mlops --help` and the light commands load no

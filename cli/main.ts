@@ -24,7 +24,8 @@ const cli = yargs(hideBin(process.argv))
   .alias('help', 'h')
   .wrap(Math.min(110, process.stdout.columns ?? 110))
   .fail((message, error) => {
-    if (error) exitOn(error);
+    // yargs reports an option that failed its check with its message (or a YError): bad input like any other.
+    if (error instanceof Error && error.name !== 'YError') exitOn(error);
     process.stderr.write(`error: ${message}\nRun with --help for usage.\n`);
     process.exit(2);
   });

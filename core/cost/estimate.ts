@@ -206,6 +206,14 @@ const batchJobDefinition =
     };
   };
 
+/** A Batch compute environment costs nothing itself; one on EC2 that keeps instances up (min_vcpus) does, and is not estimated. */
+const computeEnvironment: Pricer = (values) => {
+  const resources = first(values.compute_resources);
+  const minVcpus = Number(resources.min_vcpus ?? 0);
+  if (minVcpus === 0 || String(resources.type).startsWith('FARGATE')) return undefined;
+  return unpriced(`Batch compute environment ${String(values.name ?? '')}`.trim(), `min_vcpus ${minVcpus} keeps instances running between jobs; which types Batch picks is not known before it does`);
+};
+
 const dbInstance: Pricer = (values, prices, side) => {
   const engine = String(values.engine ?? '');
   const instanceClass = String(values.instance_class ?? '');
@@ -255,7 +263,8 @@ const endpointConfiguration: Pricer = (values, prices, side) => {
     total += count * hourPrice * side.hours;
     parts.push(`${name} ${count} × ${instanceType} × ${side.hours} h × ${rate(hourPrice)}`);
   }
-  return { monthlyUsd: total, description: `SageMaker endpoint configuration ${String(values.name ?? '')}: ${parts.join('; ')}`, usage };
+  const name = typeof values.name === 'string' ? ` ${values.name}` : '';
+  return { monthlyUsd: total, description: `SageMaker endpoint configuration${name}: ${parts.join('; ')}`, usage };
 };
 
 const loadBalancer: Pricer = (values, prices, side) => {
@@ -284,6 +293,7 @@ function pricers(table: PriceTable): Record<string, Pricer> {
     aws_ecs_service: ecsService,
     aws_db_instance: dbInstance,
     aws_batch_job_definition: batchJobDefinition(table),
+    aws_batch_compute_environment: computeEnvironment,
     aws_sagemaker_endpoint_configuration: endpointConfiguration,
     aws_cloudwatch_dashboard: (_values, prices) => monthly('CloudWatch dashboard', 1, prices.cloudwatchDashboardMonth),
     aws_cloudwatch_metric_alarm: alarm,
@@ -383,9 +393,10 @@ export function formatEstimate(estimate: CostEstimate, options: { all?: boolean 
   if (!options.all && unchanged.length > 0) {
     lines.push(`    ${unchanged.length} unchanged: ${usd(unchanged.reduce((total, line) => total + line.monthlyUsd, 0))}/month`);
   }
-  const change = estimate.changeUsd === 0 ? 'no change' : `${estimate.changeUsd > 0 ? '+' : '-'}${usd(Math.abs(estimate.changeUsd))}/month`;
-  const missing = estimate.unpriced.length > 0 ? `, without ${estimate.unpriced.length} not priced` : '';
-  lines.push(`  Stack total: ${usd(estimate.monthlyUsd)}/month (${change}${missing})`);
+  // A state (`all`) changes nothing: its total alone.
+  const change = options.all ? [] : [estimate.changeUsd === 0 ? 'no change' : `${estimate.changeUsd > 0 ? '+' : '-'}${usd(Math.abs(estimate.changeUsd))}/month`];
+  const notes = [...change, ...(estimate.unpriced.length > 0 ? [`without ${estimate.unpriced.length} not priced`] : [])];
+  lines.push(`  Stack total: ${usd(estimate.monthlyUsd)}/month${notes.length > 0 ? ` (${notes.join(', ')})` : ''}`);
   if (estimate.perRun) lines.push(`  Per training run: ${estimate.perRun.detail}`);
   const rates = new Map<string, number>();
   for (const line of estimate.lines.filter((entry) => entry.change !== 'delete')) {

@@ -94,7 +94,7 @@ const expectExit = (result: CliResult, code: number) => {
 describe('training-job against moto and a real MLflow server', () => {
   let mlflow: TestMlflowServer;
   let fixture: Fixture;
-  let submitted: { jobId: string; jobName: string; jobDefinition: string };
+  let submitted: { jobId: string; jobName: string; jobDefinition: string; cost: { perRun: { hourUsd: number } } };
 
   beforeAll(async () => {
     mlflow = await startTestMlflowServer();
@@ -134,6 +134,10 @@ describe('training-job against moto and a real MLflow server', () => {
     expectExit(noEngine, 1);
     expect(noEngine.stderr).toContain('no container engine works (docker:');
     expect(noEngine.stderr).toContain('nothing was applied');
+
+    const badLimit = await cli(['training-job', '--project', 'wine', '--image-build', 'skip', '--max-monthly-usd=-3']);
+    expectExit(badLimit, 2);
+    expect(badLimit.stderr).toContain('--max-monthly-usd: give a number of US dollars, 0 or more');
 
     const removeInvalid = await cli(['training-job-rm', '--project', 'Bad_Name']);
     expectExit(removeInvalid, 2);

@@ -48,6 +48,8 @@ describe('training stack with the MLflow server stack of the environment', () =>
   it('runs CPU-only jobs on Fargate with the resources of the project file and only MLFLOW_TRACKING_URI and MLFLOW_EXPERIMENT_NAME', () => {
     const definition = only(json, 'aws_batch_job_definition');
     expect(definition.platform_capabilities).toEqual(['FARGATE']);
+    // The shape again as tags, which a first plan knows (the cost estimate reads them; core/cost/estimate.ts).
+    expect(definition.tags).toEqual({ 'mlops:vcpus': '1', 'mlops:memory-mib': '2048', 'mlops:gpus': '0' });
     const properties = containerProperties(json);
     expect(properties.resourceRequirements).toEqual([
       { type: 'VCPU', value: '1' },
@@ -216,6 +218,7 @@ describe('training stack shapes', () => {
     expect(definition.platform_capabilities).toEqual(['EC2']);
     const properties = containerProperties(json);
     expect(properties.resourceRequirements).toContainEqual({ type: 'GPU', value: '1' });
+    expect(definition.tags).toEqual({ 'mlops:vcpus': '4', 'mlops:memory-mib': '15000', 'mlops:gpus': '1' });
     expect(properties.networkConfiguration).toBeUndefined();
     expect(Object.values(json.resource.aws_iam_role_policy_attachment).map((attachment) => attachment.policy_arn)).toEqual(
       expect.arrayContaining([expect.stringMatching(/AmazonEC2ContainerServiceforEC2Role$/)]),

@@ -158,6 +158,11 @@ describe('pricing from plan values', () => {
     expect(estimate.perRun!.hourUsd).toBe(0.752);
     expect(estimate.perRun!.maxAttemptUsd).toBeCloseTo(2 * 0.752, 9);
     expect(estimate.perRun!.detail).toContain('EC2 g4dn.2xlarge, the cheapest allowed type that fits 8 vCPU, 30000 MiB, 1 GPU');
+    expect(estimate.unpriced).toEqual([]);
+    const warm = created('aws_batch_compute_environment', { name: 'warm', compute_resources: [{ type: 'EC2', instance_type: ['g5'], min_vcpus: 4 }] });
+    expect(estimateCost([definition, warm], 'us-east-1').unpriced).toEqual([
+      'aws_batch_compute_environment.x: min_vcpus 4 keeps instances running between jobs; which types Batch picks is not known before it does',
+    ]);
   });
 
   it('says which value is known only after apply instead of guessing', () => {
