@@ -7,7 +7,7 @@ export interface SageMakerInstanceType {
   readonly vcpus: number;
   readonly memoryGiB: number;
   readonly gpus: number;
-  /** Approximate on-demand USD per hour (us-east-1); only used to order the choices, never shown as a quote. */
+  /** On-demand USD per hour in us-east-1: orders the choices, and is the price table's us-east-1 and us-west-2 price (core/cost/price-table.ts). */
   readonly hourlyUsd: number;
 }
 
