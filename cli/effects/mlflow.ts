@@ -123,6 +123,11 @@ export class MlflowClient {
     await this.call('POST', 'model-versions/set-tag', { name, version, key, value });
   }
 
+  /** Points `@alias` at `version` (MLflow moves it when another version had it). */
+  async setModelAlias(name: string, alias: string, version: string): Promise<void> {
+    await this.call('POST', 'registered-models/alias', { name, alias, version });
+  }
+
   async experimentId(name: string): Promise<string | undefined> {
     return (await this.call<{ experiment: { experiment_id: string } }>('GET', 'experiments/get-by-name', { experiment_name: name }))?.experiment
       .experiment_id;
