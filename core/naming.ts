@@ -20,6 +20,7 @@ export const AWS_NAME_LIMITS = {
   secret: 512,
   dashboard: 255,
   alarm: 255,
+  schedule: 64,
 } as const;
 
 export type AwsNameKind = keyof typeof AWS_NAME_LIMITS;

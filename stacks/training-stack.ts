@@ -13,6 +13,7 @@ import { ImageRepository } from './common/image-repository.js';
 import { JobLogGroup } from './training/job-log-group.js';
 import { JobQueue } from './training/job-queue.js';
 import { JobRole } from './training/job-role.js';
+import { RetrainingSchedule } from './training/retraining-schedule.js';
 import { TrainingJobDefinition } from './training/job-definition.js';
 import { trainingResourceNames } from '../core/training/names.js';
 import { TrainingNetwork, type TrainingNetworkProps } from './training/training-network.js';
@@ -33,6 +34,11 @@ export interface TrainingStackProps extends StackConfig {
    * @default from the settings — the MLflow server stack's SSM parameters, or `tracking_uri` with the training network settings
    */
   readonly network?: TrainingNetworkProps['source'];
+  /**
+   * Retrain on this `cron(…)` or `rate(…)` expression (UTC): an EventBridge Scheduler schedule submits the job.
+   * @default none — jobs run only when `training-job` submits them
+   */
+  readonly schedule?: string;
 }
 
 /**
@@ -119,6 +125,21 @@ export class TrainingStack extends MlopsStack {
       assignPublicIp: network.assignPublicIp,
     });
 
+    const schedule =
+      props.schedule === undefined
+        ? undefined
+        : new RetrainingSchedule(this, 'schedule', {
+            name: names.schedule,
+            roleName: names.schedulerRole,
+            expression: props.schedule,
+            jobQueueArn: queue.jobQueueArn,
+            jobDefinitionArn: definition.jobDefinitionArn,
+            jobName: `scheduled-${props.mlProject}`,
+            accountId,
+            region: environment.region,
+            partition,
+          });
+
     const outputs: Record<string, string> = {
       repository_name: repository.repositoryName,
       repository_url: repository.repositoryUrl,
@@ -128,6 +149,7 @@ export class TrainingStack extends MlopsStack {
       log_group: logGroup.logGroupName,
       tracking_uri: network.trackingUri,
       compute_environment: computeEnvironment.computeEnvironmentName,
+      ...(schedule ? { schedule_name: schedule.scheduleName } : {}),
     };
     for (const [name, value] of Object.entries(outputs)) new TerraformOutput(this, name, { value });
   }

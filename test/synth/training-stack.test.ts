@@ -270,3 +270,61 @@ describe('training stack shapes', () => {
     }
   });
 });
+
+describe('training stack with a retraining schedule', () => {
+  const { json } = synthTrainingStack({ requirements: { training: [{ type: 'VCPU', value: '1' }], schedule: 'rate(7 days)' } });
+  const schedule = only(json, 'aws_scheduler_schedule');
+  const roles = json.resource.aws_iam_role as Record<string, { name: string; assume_role_policy: string }>;
+  const scheduleRole = Object.values(roles).find((role) => role.name === 'acme-dev-wine-train-schedule')!;
+
+  it('an EventBridge Scheduler schedule submits the same Batch job (queue and definition with its revision), in UTC, with retries', () => {
+    expect(schedule).toMatchObject({
+      name: 'acme-dev-wine-retrain',
+      schedule_expression: 'rate(7 days)',
+      schedule_expression_timezone: 'UTC',
+      state: 'ENABLED',
+      flexible_time_window: { mode: 'OFF' },
+    });
+    expect(schedule.target.arn).toBe('arn:${data.aws_partition.partition.partition}:scheduler:::aws-sdk:batch:submitJob');
+    expect(schedule.target.retry_policy).toEqual({ maximum_retry_attempts: 3, maximum_event_age_in_seconds: 3600 });
+    expect(JSON.parse(schedule.target.input)).toEqual({
+      JobName: 'scheduled-wine',
+      JobQueue: expect.stringMatching(/^\$\{aws_batch_job_queue\.[^}]+\.arn\}$/),
+      JobDefinition: expect.stringMatching(/^\$\{aws_batch_job_definition\.[^}]+\.arn\}$/),
+    });
+    expect(schedule.target.role_arn).toMatch(/^\$\{aws_iam_role\.[^}]*schedule[^}]*\.arn\}$/);
+    expect(json.output.schedule_name.value).toMatch(/aws_scheduler_schedule/);
+  });
+
+  it("its role is trusted by this account's Scheduler for this schedule only, and may submit exactly that queue and definition", () => {
+    const trust = JSON.parse(scheduleRole.assume_role_policy);
+    expect(trust.Statement).toEqual([
+      {
+        Effect: 'Allow',
+        Principal: { Service: 'scheduler.amazonaws.com' },
+        Action: 'sts:AssumeRole',
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': '${data.aws_caller_identity.caller.account_id}' },
+          ArnEquals: { 'aws:SourceArn': 'arn:${data.aws_partition.partition.partition}:scheduler:eu-west-1:${data.aws_caller_identity.caller.account_id}:schedule/default/acme-dev-wine-retrain' },
+        },
+      },
+    ]);
+    const policies = Object.values(json.resource.aws_iam_role_policy as Record<string, { name: string; policy: string }>);
+    const submit = JSON.parse(policies.find((policy) => policy.name === 'submit-training-job')!.policy);
+    expect(submit.Statement).toEqual([{ Sid: 'SubmitThisJob', Effect: 'Allow', Action: 'batch:SubmitJob', Resource: [schedule.target.input && JSON.parse(schedule.target.input).JobQueue, JSON.parse(schedule.target.input).JobDefinition] }]);
+  });
+
+  it('a project without a schedule has none, and no role for one', () => {
+    const { json: plain } = synthTrainingStack();
+    expect(plain.resource.aws_scheduler_schedule).toBeUndefined();
+    expect(Object.values(plain.resource.aws_iam_role as Record<string, { name: string }>).map((role) => role.name)).not.toContain('acme-dev-wine-train-schedule');
+    expect(plain.output.schedule_name).toBeUndefined();
+  });
+
+  it('refuses a bad schedule naming the file, the field and the allowed forms, before synthesis', () => {
+    expect(() => synthTrainingStack({ requirements: { schedule: 'every monday' } })).toThrow(UsageError);
+    expect(() => synthTrainingStack({ requirements: { schedule: 'every monday' } })).toThrow(
+      /resource-requirements\.json is invalid:\n {2}- schedule "every monday" is neither rate\(…\) nor cron\(…\); allowed: rate\(N minutes\|hours\|days\)/,
+    );
+  });
+});
