@@ -10,7 +10,7 @@ export const promoteModel: Command<PromoteModelArgs> = {
   builder: (yargs) =>
     withJson(withProject(yargs))
       .option('from', { type: 'string', demandOption: true, describe: 'Source alias, usually the environment it serves in: dev or @dev' })
-      .option('to', { type: 'string', demandOption: true, describe: 'Target alias, usually the next environment: prod or @prod (what `mlops sync` deploys there)' })
+      .option('to', { type: 'string', describe: 'Target alias: what `mlops sync` deploys in that environment. Default: this environment\'s name (TF_VAR_env_name), e.g. prod' })
       .option('from-tracking-uri', {
         type: 'string',
         describe: "The source environment's MLflow server, when each environment has its own; the target is this environment's server (MLFLOW_TRACKING_URI, tracking_uri or the MLflow server stack). Default: one server shared by both",

@@ -14,7 +14,8 @@ import { BASELINE_ARTIFACT, deploymentTagPrefix } from './deployment-release.js'
 export interface PromoteModelArgs {
   project: string;
   from: string;
-  to: string;
+  /** Default: the environment's name. */
+  to?: string;
   'from-tracking-uri'?: string;
   json: boolean;
 }
@@ -66,7 +67,7 @@ export async function promoteModel(effects: PromotionEffects, config: StackConfi
   const { reporter } = effects;
   checkMlProjectName(args.project, 'project= (--project)');
   const from = parseAlias(args.from, 'from= (--from)');
-  const to = parseAlias(args.to, 'to= (--to)');
+  const to = parseAlias(args.to ?? config.environment.envName, args.to === undefined ? 'TF_VAR_env_name (the default of to=)' : 'to= (--to)');
   const targetUri = await effects.targetTrackingUri();
   const sourceUri = args['from-tracking-uri']?.trim() || targetUri;
   const sameRegistry = registryForRecord(sourceUri) === registryForRecord(targetUri);
