@@ -6,7 +6,7 @@ import type { PromoteModelArgs } from '../workflows/promote-model.js';
 export const promoteModel: Command<PromoteModelArgs> = {
   command: 'promote-model',
   describe:
-    'Point the registered model\'s alias for the next environment (--to, e.g. prod) at the version the alias of this one (--from, e.g. dev) names, tagged with who, when, from where; copies the version first when --from-tracking-uri names another MLflow server',
+    "Point the alias of this environment (--to, default TF_VAR_env_name, e.g. prod) at the version the alias of the previous one (--from, e.g. dev) names, tagged with who, when, from which endpoint; copies the version first when --from-tracking-uri names the source environment's own MLflow server",
   builder: (yargs) =>
     withJson(withProject(yargs))
       .option('from', { type: 'string', demandOption: true, describe: 'Source alias, usually the environment it serves in: dev or @dev' })
