@@ -69,6 +69,9 @@ elif command == 'leftovers':
  * Where moto keeps less than AWS (an endpoint's DeploymentConfig, a model's network isolation,
  * bucket tags) or cannot evaluate a TLS-only bucket policy, the CLI writes an emulator override
  * (EMULATOR_GAPS in cli/effects/terraform.ts); the Terraform JSON itself is the one AWS gets.
+ *
+ * After the removal, `sync` runs over two projects (a second registered model without @dev): it
+ * rolls out @dev's version on the now empty endpoint, and a second sync changes nothing.
  */
 describe('deployment-job against moto and a real MLflow server', () => {
   let moto: TestMoto;
