@@ -79,7 +79,15 @@ export class RetrainingSchedule extends Construct {
       role: role.id,
       policy: JSON.stringify({
         Version: '2012-10-17',
-        Statement: [{ Sid: 'SubmitThisJob', Effect: 'Allow', Action: 'batch:SubmitJob', Resource: [props.jobQueueArn, props.jobDefinitionArn] }],
+        // SubmitJob is authorised on the queue, the definition and the new job (its ARN carries a random id, so job/*).
+        Statement: [
+          {
+            Sid: 'SubmitThisJob',
+            Effect: 'Allow',
+            Action: 'batch:SubmitJob',
+            Resource: [props.jobQueueArn, props.jobDefinitionArn, `arn:${props.partition}:batch:${props.region}:${props.accountId}:job/*`],
+          },
+        ],
       }),
     });
     const schedule = new SchedulerSchedule(this, 'schedule', {

@@ -210,7 +210,7 @@ describe('training-job against moto and a real MLflow server', () => {
     const schedule = await wineSchedule();
     expect(schedule).toMatchObject({ names: ['acme-dev-wine-retrain'], expression: WINE_SCHEDULE, timezone: 'UTC', state: 'ENABLED', target: 'arn:aws:scheduler:::aws-sdk:batch:submitJob' });
     expect(schedule.input).toEqual({ JobName: 'scheduled-wine', JobQueue: expect.stringMatching(/:job-queue\/acme-dev-wine-training$/), JobDefinition: submitted.jobDefinition });
-    expect(schedule.policy.Statement).toEqual([{ Sid: 'SubmitThisJob', Effect: 'Allow', Action: 'batch:SubmitJob', Resource: [schedule.input.JobQueue, submitted.jobDefinition] }]);
+    expect(schedule.policy.Statement).toEqual([{ Sid: 'SubmitThisJob', Effect: 'Allow', Action: 'batch:SubmitJob', Resource: [schedule.input.JobQueue, submitted.jobDefinition, expect.stringMatching(/^arn:aws:batch:eu-west-1:\d{12}:job\/\*$/)] }]);
     expect(schedule.trust.Statement[0]).toMatchObject({ Principal: { Service: 'scheduler.amazonaws.com' }, Condition: { ArnEquals: { 'aws:SourceArn': expect.stringMatching(/:schedule\/default\/acme-dev-wine-retrain$/) } } });
   });
 

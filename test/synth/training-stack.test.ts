@@ -311,7 +311,15 @@ describe('training stack with a retraining schedule', () => {
     ]);
     const policies = Object.values(json.resource.aws_iam_role_policy as Record<string, { name: string; policy: string }>);
     const submit = JSON.parse(policies.find((policy) => policy.name === 'submit-training-job')!.policy);
-    expect(submit.Statement).toEqual([{ Sid: 'SubmitThisJob', Effect: 'Allow', Action: 'batch:SubmitJob', Resource: [schedule.target.input && JSON.parse(schedule.target.input).JobQueue, JSON.parse(schedule.target.input).JobDefinition] }]);
+    const { JobQueue, JobDefinition } = JSON.parse(schedule.target.input);
+    expect(submit.Statement).toEqual([
+      {
+        Sid: 'SubmitThisJob',
+        Effect: 'Allow',
+        Action: 'batch:SubmitJob',
+        Resource: [JobQueue, JobDefinition, 'arn:${data.aws_partition.partition.partition}:batch:eu-west-1:${data.aws_caller_identity.caller.account_id}:job/*'],
+      },
+    ]);
   });
 
   it('a project without a schedule has none, and no role for one', () => {
