@@ -52,6 +52,8 @@ export class TrainingStack extends MlopsStack {
   readonly names: ReturnType<typeof trainingResourceNames>;
   /** The repository the training image is pushed to before the rest of the stack is applied. */
   readonly repository: ImageRepository;
+  /** Whether jobs log to the stack's own MLflow server (basic auth, the project's CA): their command then writes the CA to a file first. */
+  readonly mlflowAuth: boolean;
 
   constructor(scope: Construct, id: string, props: TrainingStackProps) {
     super(scope, id, { ...props, stateKey: stateKeys.training(props.environment, props.mlProject), stackTag: `training/${props.mlProject}` });
@@ -83,6 +85,7 @@ export class TrainingStack extends MlopsStack {
       name: names.executionRole,
       repositoryArn: repository.repositoryArn,
       logGroupArn: logGroup.logGroupArn,
+      secretArns: network.mlflowAuth ? [network.mlflowAuth.credentialSecretArn] : [],
     });
     const jobRole = new JobRole(this, 'job-role', {
       name: names.jobRole,
@@ -123,7 +126,9 @@ export class TrainingStack extends MlopsStack {
       timeoutSeconds: training.job_timeout_seconds,
       retryAttempts: training.retry_attempts,
       assignPublicIp: network.assignPublicIp,
+      mlflowAuth: network.mlflowAuth,
     });
+    this.mlflowAuth = network.mlflowAuth !== undefined;
 
     const schedule =
       props.schedule === undefined

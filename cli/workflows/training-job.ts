@@ -5,7 +5,9 @@ import type { TrainingStack } from '../../stacks/training-stack.js';
 import { buildTrainingStack, trainingInputs, type TrainingInputs } from '../builders/training.js';
 import { printJson } from '../command.js';
 import type { ImageBuildMode } from '../effects/container-image.js';
-import { MlflowClient, uniqueRunName } from '../effects/mlflow.js';
+import { type MlflowClient, uniqueRunName } from '../effects/mlflow.js';
+import { createMlflowConnections } from '../effects/mlflow-access.js';
+import { withMlflowCaFile } from '../../core/training/mlflow-ca.js';
 import type { MlProject } from '../../core/ml-project.js';
 import { loadMlProject } from '../ml-project.js';
 import { createReporter } from '../progress.js';
@@ -93,7 +95,8 @@ async function applyAndSubmit(effects: TrainingEffects, project: MlProject, stac
     jobName,
     jobQueue: outputs.job_queue,
     jobDefinition: outputs.job_definition,
-    command: jobCommand(project.name, jobName),
+    // The job definition's command writes the MLflow server's CA first; an override must too.
+    command: stack.mlflowAuth ? withMlflowCaFile(jobCommand(project.name, jobName)) : jobCommand(project.name, jobName),
     tags: { 'ml-project': project.name, 'managed-by': 'lean-mlops' },
   });
   effects.reporter.info(`Submitted job ${jobName} (${jobId}) to ${outputs.job_queue}; logs in ${outputs.log_group}`);
@@ -151,8 +154,9 @@ export async function runTrainingJob(args: TrainingJobArgs): Promise<void> {
   const reporter = createReporter();
   const config = loadStepConfig();
   const step = await createStepEffects(config, reporter);
+  const mlflow = createMlflowConnections(step.aws, config.environment);
   await trainingJob(
-    { ...step, batch: createBatchJobs(step.aws), logs: createJobLogs(step.aws), schedules: createRetrainingSchedules(step.aws), mlflow: (uri) => new MlflowClient(uri) },
+    { ...step, batch: createBatchJobs(step.aws), logs: createJobLogs(step.aws), schedules: createRetrainingSchedules(step.aws), mlflow: mlflow.client },
     config,
     args,
   );
