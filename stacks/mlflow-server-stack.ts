@@ -138,6 +138,7 @@ export class MlflowServerStack extends MlopsStack {
       privateSubnetIds: this.network.privateSubnetIds,
       mlflowClientSecurityGroupId: this.loadBalancer.clientSecurityGroupId,
       artifactBucket: this.artifactBucket.bucketName,
+      trainingCredentialSecretArn: this.credentials.secretArns.training,
     });
 
     const outputs: Record<string, { value: unknown; description: string }> = {

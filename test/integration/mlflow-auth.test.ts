@@ -35,6 +35,7 @@ values.update(vpcId=vpc, privateSubnetIds=','.join(subnets))
 for key, value in values.items():
     ssm.put_parameter(Name=names[key], Value=value, Type='StringList' if key == 'privateSubnetIds' else 'String', Overwrite=True)
 sm.create_secret(Name=secret, SecretString=credential)
+print(json.dumps({'vpcId': vpc, 'subnetIds': subnets}))
 `;
 
 /**
@@ -107,15 +108,17 @@ describe('MLflow with basic auth over HTTPS (serve.py, PostgreSQL, moto)', () =>
 
     const names = sharedParameterNames(ENVIRONMENT);
     const published = { trackingUri: proxy.url, artifactBucket: 'acme-dev-mlflow-artifacts-123456789012', caCertificate: encodeMlflowCa(proxy.ca.certificate) };
-    await motoPython(moto, `${PUBLISH_SERVER}\nboto3.client('s3', **kw).create_bucket(Bucket=sys.argv[5], CreateBucketConfiguration={'LocationConstraint': os.environ['AWS_REGION']})`, [
+    const network = JSON.parse(await motoPython(moto, `boto3.client('s3', **kw).create_bucket(Bucket=sys.argv[5], CreateBucketConfiguration={'LocationConstraint': os.environ['AWS_REGION']})\n${PUBLISH_SERVER}`, [
       JSON.stringify(names),
       JSON.stringify(published),
       mlflowCredentialSecretNames(ENVIRONMENT).cli,
       JSON.stringify({ username: MLFLOW_USERS.cli, password: PASSWORDS.cli }),
       STATE_BUCKET,
-    ]);
+    ]));
+    // No tracking_uri: the CLI finds the server through the stack's SSM parameter, so it uses the
+    // stack's credential and CA. The endpoint's network is named (the deployment stack's own path).
     const settingsFile = join(workDir, 'settings.json');
-    writeFileSync(settingsFile, '{}');
+    writeFileSync(settingsFile, JSON.stringify({ deployment: { vpc_id: network.vpcId, subnet_ids: network.subnetIds } }));
     cliEnv = {
       ...emulatorCliEnv(tools, moto, STATE_BUCKET, ENVIRONMENT),
       MLOPS_SETTINGS_FILE: settingsFile,
