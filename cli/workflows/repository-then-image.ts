@@ -44,7 +44,8 @@ export async function applyRepositoryThenImage(effects: StepEffects, stackDir: s
   const targets = [repository, ...alsoFirst].map((resource) => `${resource.terraformResourceType}.${resource.friendlyUniqueId}`);
   const plan = await terraform.plan(stackDir, { targets });
   if (hasChanges(plan)) {
-    reporter.info(`The image repository${alsoFirst.length > 0 ? ` and ${alsoFirst.map((resource) => resource.terraformResourceType).join(', ')}` : ''} first — ${describePlan(plan)}`);
+    const others = [...new Set(alsoFirst.map((resource) => resource.terraformResourceType))];
+    reporter.info(`The image repository${others.length > 0 ? `, ${others.join(' and ')}` : ''} first — ${describePlan(plan)}`);
     await applyAdopting(stackDir, terraform, reporter, { targets });
   }
   return publishImage({

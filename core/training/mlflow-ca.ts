@@ -7,8 +7,9 @@
  */
 export const MLFLOW_CA_VARIABLE = 'MLOPS_MLFLOW_CA_CERTIFICATE_BASE64';
 
+// No `${` in the script: the job definition passes through Terraform, which would read it as interpolation.
 const WRITE_CA_THEN_RUN = [
-  'ca="${TMPDIR:-/tmp}/mlflow-ca.pem"',
+  'ca="$(mktemp -d)/mlflow-ca.pem"',
   `printf '%s' "$${MLFLOW_CA_VARIABLE}" | base64 -d > "$ca"`,
   'MLFLOW_TRACKING_SERVER_CERT_PATH="$ca" exec "$@"',
 ].join(' && ');
