@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { execa } from 'execa';
 import { repoRoot } from '../../cli/paths.js';
-import { mlflowLoadBalancerCertificateParameterName, sharedParameterNames } from '../../core/naming.js';
+import { mlflowCredentialSecretNames, mlflowLoadBalancerCertificateParameterName, sharedParameterNames } from '../../core/naming.js';
 import { runCli } from '../harness/cli.js';
-import { TEST_REGION, type TestMoto } from '../harness/moto.js';
+import { motoPython, TEST_REGION, type TestMoto } from '../harness/moto.js';
 import { privateKeysInStates, startMotoWithStateBucket } from './mlflow-server-setup.js';
 
 /**
@@ -154,7 +154,11 @@ describe('mlops mlflow-server against moto (VPN off)', () => {
     const state = JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: stateBucket, Key: 'mlit/dev/mlflow-server.tfstate' }))).Body!.transformToString());
     expect(state.outputs.tracking_uri.value).toMatch(/^https:\/\//);
     // The users' passwords went into Secrets Manager from the CLI: the state knows the secrets, not their values.
-    expect(JSON.stringify(state)).not.toMatch(/secret_string|"password"/);
+    const read = "print(json.dumps([json.loads(boto3.client('secretsmanager', **kw).get_secret_value(SecretId=n)['SecretString'])['password'] for n in sys.argv[1:]]))";
+    const passwords = JSON.parse(await motoPython(moto, read, Object.values(mlflowCredentialSecretNames({ project, envName })))) as string[];
+    expect(passwords).toHaveLength(3);
+    for (const password of passwords) expect(JSON.stringify(state)).not.toContain(password);
+    expect(JSON.stringify(state)).not.toContain('secret_string');
     expect(await privateKeysInStates(s3, stateBucket)).toEqual({ states: ['mlit/dev/mlflow-server.tfstate'], holdingKeys: [] });
   });
 
