@@ -115,10 +115,11 @@ describe('MLflow with basic auth over HTTPS (serve.py, PostgreSQL, moto)', () =>
       JSON.stringify({ username: MLFLOW_USERS.cli, password: PASSWORDS.cli }),
       STATE_BUCKET,
     ]));
-    // No tracking_uri: the CLI finds the server through the stack's SSM parameter, so it uses the
-    // stack's credential and CA. The endpoint's network is named (the deployment stack's own path).
+    // The settings name the server and the endpoint's network, so the deployment stack reads no SSM
+    // parameter of a server stack that is not applied here; the tracking URI is the one the stack
+    // published, so the CLI still uses the stack's credential (moto's Secrets Manager) and CA (SSM).
     const settingsFile = join(workDir, 'settings.json');
-    writeFileSync(settingsFile, JSON.stringify({ deployment: { vpc_id: network.vpcId, subnet_ids: network.subnetIds } }));
+    writeFileSync(settingsFile, JSON.stringify({ tracking_uri: proxy.url, deployment: { vpc_id: network.vpcId, subnet_ids: network.subnetIds } }));
     cliEnv = {
       ...emulatorCliEnv(tools, moto, STATE_BUCKET, ENVIRONMENT),
       MLOPS_SETTINGS_FILE: settingsFile,
@@ -177,7 +178,7 @@ describe('MLflow with basic auth over HTTPS (serve.py, PostgreSQL, moto)', () =>
     if (result.exitCode !== 0) throw new Error(result.all);
     const version = await fetch(`${serverUrl}/api/2.0/mlflow/model-versions/get?name=${PROJECT}&version=1`, { headers: { authorization: basic(MLFLOW_USERS.cli, PASSWORDS.cli) } });
     expect(await version.json()).toMatchObject({ model_version: { name: PROJECT, version: '1', status: 'READY' } });
-  }, 600_000);
+  }, 180_000);
 
   it("gives the CLI's user what deployments need and no more: reads versions and tags them, may not delete a model", async () => {
     const connections = createMlflowConnections(emulatorAwsContext(moto.endpoint), ENVIRONMENT, { PATH: process.env.PATH });
