@@ -11,6 +11,7 @@ import { monitor } from './monitor.js';
 import { newProject } from './new-project.js';
 import { promoteModel } from './promote-model.js';
 import { settings } from './settings.js';
+import { promote, shadowRm } from './shadow.js';
 import { status } from './status.js';
 import { sync } from './sync.js';
 import { synth } from './synth.js';
@@ -39,6 +40,8 @@ export const commands: Command<any>[] = [
   trainingJobRm,
   deploymentJob,
   deploymentJobRm,
+  promote,
+  shadowRm,
   promoteModel,
   sync,
   monitor,

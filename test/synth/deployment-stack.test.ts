@@ -24,6 +24,7 @@ const record = (version: string): ReleaseRecord => ({
   modelMetrics: { accuracy: 0.93, f1_macro: 0.91 },
   features: ['alcohol', 'hue'],
   featureStatistics: { alcohol: { count: 133, mean: 13, std: 0.8, min: 11, max: 14.8 } },
+  servingInputExample: '{"dataframe_split": {"columns": ["alcohol", "hue"], "data": [[13.0, 1.0]]}}',
 });
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

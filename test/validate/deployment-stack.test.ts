@@ -29,7 +29,7 @@ describe('deployment stack passes tofu validate', () => {
       (app) => [
         buildDeploymentStack(app, { environment, settings: parseSettings(JSON.stringify(settings), 'settings.json') }, mlProject, '7', {
           imageTag: 'v7-0123456789abcdef',
-          record: { mlProject: 'churn', modelVersion: '7', runId: 'r', modelMetrics: { accuracy: 0.9 }, features: ['a'], featureStatistics: null },
+          record: { mlProject: 'churn', modelVersion: '7', runId: 'r', modelMetrics: { accuracy: 0.9 }, features: ['a'], featureStatistics: null, servingInputExample: null },
         }),
       ],
       outdir,
