@@ -38,8 +38,8 @@ const EXPECTED: Record<string, { inputs: string[]; apply: string; destroy: strin
   'mlflow-server': { inputs: ['action', 'environment'], apply: 'mlflow-server', destroy: 'mlflow-server-rm', vpn: false },
   'training-job': { inputs: ['action', 'environment', 'project'], apply: 'training-job project=project', destroy: 'training-job-rm project=project', vpn: true },
   'deployment-job': {
-    inputs: ['action', 'environment', 'model', 'project'],
-    apply: 'deployment-job model=model project=project',
+    inputs: ['action', 'environment', 'model', 'project', 'shadow'],
+    apply: 'deployment-job model=model project=project shadow=shadow',
     destroy: 'deployment-job-rm project=project',
     vpn: true,
   },
@@ -55,6 +55,15 @@ describe('lifecycle workflows run the make targets a person runs', () => {
     const calls = makeCalls(doc);
     expect(calls.filter((c) => c.condition.includes("'apply'")).map(describeCall)).toEqual([EXPECTED[name].apply]);
     expect(calls.filter((c) => c.condition.includes("'destroy'")).map(describeCall)).toEqual([EXPECTED[name].destroy]);
+  });
+
+  test('deployment-job deploys a shadow on apply with shadow=true, and its promote and shadow-rm actions run make promote / make shadow-rm', () => {
+    const { doc } = byName('deployment-job');
+    expect(dispatchInputs(doc)?.shadow).toMatchObject({ type: 'boolean', default: false });
+    expect(dispatchInputs(doc)?.action.options).toEqual(['apply', 'destroy', 'promote', 'shadow-rm']);
+    const calls = makeCalls(doc);
+    expect(calls.filter((c) => c.condition.includes("'promote'")).map(describeCall)).toEqual(['promote project=project']);
+    expect(calls.filter((c) => c.condition.includes("'shadow-rm'")).map(describeCall)).toEqual(['shadow-rm project=project']);
   });
 
   test.each(lifecycle)('%s: every make target exists in the Makefile and its variables match the workflow inputs', (name) => {
@@ -214,6 +223,15 @@ describe('the checks catch bad workflows', () => {
     expect(violations).toMatch(/without model=, which its recipe reads/);
     expect(violations).toMatch(/whatever the action input says/);
     expect(violations).toMatch(/input project reaches no make call/);
+  });
+
+  test('a boolean flag variable is optional, and an action beyond apply/destroy must run the make target of its name', () => {
+    expect([...recipeVariables(['$(MLOPS) deployment-job --project "$(project)" $(if $(filter true,$(shadow)),--shadow)']).optional]).toEqual(['shadow']);
+    const { file, doc } = workflow(
+      ['  run:', '    steps:', "      - if: inputs.action == 'promote'", '        env: { PROJECT: "${{ inputs.project }}" }', '        run: make training-job project="$PROJECT"'].join('\n'),
+      '      action: { type: choice, options: [apply, destroy, promote] }\n      environment: { type: environment }\n      project: { type: string }',
+    );
+    expect(makeCallViolations(file, doc, makefileFixture)).toEqual(['bad.yml: jobs.run.steps[0] runs `make training-job` for action promote; it runs `make promote`']);
   });
 
   test('a moving tag, a branch, a short SHA and an unpinned image are refused; SHAs, exact versions and local actions pass', () => {
