@@ -117,6 +117,8 @@ const SAGEMAKER_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/;
  * Models and configurations are immutable and named `<endpoint>-v<version>-<hash>`, created before
  * the old ones are destroyed; the endpoint moves to a new configuration with a blue/green update
  * that SageMaker rolls back when a rollback alarm fires. Rollout and rollback are the same step.
+ * With a shadow, the configuration also names a shadow variant of its own model: adding, replacing,
+ * promoting or dropping it is one more configuration, rolled out the same way.
  */
 export class ModelEndpoint extends Construct {
   readonly endpoint: SagemakerEndpoint;
