@@ -14,7 +14,7 @@ SOURCES := $(shell find core cli stacks -name '*.ts') cli/settings.json tsconfig
 MAX_COST = $(if $(max_monthly_usd),--max-monthly-usd "$(max_monthly_usd)")
 
 .PHONY: help install tools python-tools build synth test demo new-project \
-	status cost mlflow-server mlflow-server-rm vpn-config training-job training-job-rm deployment-job deployment-job-rm monitor unlock \
+	status cost mlflow-server mlflow-server-rm vpn-config training-job training-job-rm deployment-job deployment-job-rm promote shadow-rm promote-model sync monitor unlock \
 	local-mlflow-server local-mlflow-server-rm local-training local-deployment local-deployment-rm \
 	local-deployment-test local-batch-inference
 
@@ -58,11 +58,19 @@ training-job: dist ## Train project=x on AWS Batch (apply its stack, publish its
 	$(MLOPS) training-job --project "$(project)" $(if $(job),--job-id "$(job)") $(MAX_COST)
 training-job-rm: dist ## Remove project=x's training infrastructure and nothing else (asks first unless CI is set)
 	$(MLOPS) training-job-rm --project "$(project)"
-deployment-job: dist python-tools ## Deploy project=x model=N|latest|@alias to its SageMaker endpoint (blue/green, smoke test, dashboard URL); max_monthly_usd=N
-	$(WITH_PYTHON) $(MLOPS) deployment-job --project "$(project)" --model "$(model)" $(MAX_COST)
+deployment-job: dist python-tools ## Deploy project=x model=N|latest|@alias to its SageMaker endpoint (blue/green, smoke test, dashboard URL); shadow=true runs it as a shadow beside the serving version; max_monthly_usd=N
+	$(WITH_PYTHON) $(MLOPS) deployment-job --project "$(project)" --model "$(model)" $(if $(filter true,$(shadow)),--shadow) $(MAX_COST)
+promote: dist ## Make project=x's shadow version the serving one (blue/green with alarm rollback, same endpoint)
+	$(MLOPS) promote --project "$(project)"
+shadow-rm: dist ## Drop project=x's shadow version; the serving version keeps serving
+	$(MLOPS) shadow-rm --project "$(project)"
 deployment-job-rm: dist ## Remove project=x's endpoint and everything of its deployment (asks first unless CI is set)
 	$(WITH_PYTHON) $(MLOPS) deployment-job-rm --project "$(project)"
-monitor: dist ## Compare project=x's captured requests with its training baseline; publishes to the dashboard
+promote-model: dist python-tools ## Point project=x's alias to=ENV (default TF_VAR_env_name) at the version alias from=ENV names, tagged who/when/from where; from_uri=URL: the source's own MLflow server (the version is copied)
+	$(WITH_PYTHON) $(MLOPS) promote-model --project "$(project)" --from "$(from)" $(if $(to),--to "$(to)") $(if $(from_uri),--from-tracking-uri "$(from_uri)")
+sync: dist python-tools ## Deploy every ML project's @ENV version (ENV = TF_VAR_env_name) where its endpoint serves another; one line per project, exit 1 if any failed
+	$(WITH_PYTHON) $(MLOPS) sync
+monitor: dist ## Compare project=x's captured requests with its training baseline, and a shadow's answers with production's; publishes to the dashboard
 	$(MLOPS) monitor --project "$(project)"
 unlock: dist ## Break stack=ID's stale Terraform lock (mlflow-server, training-x, deployment-x): shows the holder, refuses while it may be alive, asks first unless CI is set
 	$(MLOPS) unlock --stack "$(stack)" $(if $(force),--force)

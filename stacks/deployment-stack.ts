@@ -35,6 +35,11 @@ export interface DeploymentStackProps extends StackConfig {
   /** The MLflow server stack's network and artifact bucket, or the team's own. */
   readonly placement: DeploymentPlacement;
   readonly release: DeploymentRelease;
+  /**
+   * A candidate version served as a shadow beside `modelVersion` (instance endpoints only).
+   * @default undefined — no shadow
+   */
+  readonly shadow?: { readonly modelVersion: string; readonly release: DeploymentRelease };
 }
 
 /**
@@ -53,7 +58,7 @@ export class DeploymentStack extends MlopsStack {
 
   constructor(scope: Construct, id: string, props: DeploymentStackProps) {
     super(scope, id, { ...props, stateKey: stateKeys.deployment(props.environment, props.mlProject), stackTag: `deployment/${props.mlProject}` });
-    const { environment, settings, mlProject, modelVersion, target, placement, release } = props;
+    const { environment, settings, mlProject, modelVersion, target, placement, release, shadow } = props;
     const deployment = settings.deployment;
     const names = deploymentNames(environment, mlProject, deployment.metrics_namespace);
     this.names = names;
@@ -103,7 +108,17 @@ export class DeploymentStack extends MlopsStack {
         : undefined,
       bakeSeconds: deployment.blue_green_wait_seconds,
       maxRolloutMinutes: deployment.endpoint_wait_minutes,
-      endpointTags: { [ENDPOINT_TAGS.mlProject]: mlProject, [ENDPOINT_TAGS.modelVersion]: modelVersion },
+      shadow: shadow && {
+        modelVersion: shadow.modelVersion,
+        imageUri: `${this.repository.repositoryUrl}:${shadow.release.imageTag}`,
+        imageTag: shadow.release.imageTag,
+        samplingPercent: deployment.shadow_sampling_percent,
+      },
+      endpointTags: {
+        [ENDPOINT_TAGS.mlProject]: mlProject,
+        [ENDPOINT_TAGS.modelVersion]: modelVersion,
+        ...(shadow ? { [ENDPOINT_TAGS.shadowModelVersion]: shadow.modelVersion } : {}),
+      },
       dependsOn: [role.policy, logs.logGroup],
     });
     new ReleaseRecordObject(this, 'release-record', {
@@ -111,6 +126,13 @@ export class DeploymentStack extends MlopsStack {
       key: releaseRecordKey(names, modelVersion),
       record: release.record,
     });
+    if (shadow) {
+      new ReleaseRecordObject(this, 'shadow-release-record', {
+        bucketName: where.bucketName,
+        key: releaseRecordKey(names, shadow.modelVersion),
+        record: shadow.release.record,
+      });
+    }
     this.dashboard = new MonitoringDashboard(this, 'dashboard', {
       dashboardName: names.dashboard,
       region: environment.region,
@@ -124,6 +146,7 @@ export class DeploymentStack extends MlopsStack {
       features: release.record.features,
       dataCapture: capture,
       alarmArns: alarms.alarmArns,
+      shadow: shadow && { variantName: this.endpoint.shadowVariantName!, modelVersion: shadow.modelVersion },
     });
 
     const output = (name: string, value: string | number, description: string) => new TerraformOutput(this, name, { value, description });
@@ -131,6 +154,8 @@ export class DeploymentStack extends MlopsStack {
     output('model_name', this.endpoint.modelName, 'The SageMaker model of the served version');
     output('endpoint_config_name', this.endpoint.endpointConfigName, 'The endpoint configuration of the served version');
     output('model_version', modelVersion, 'The MLflow model version served');
+    output('shadow_model_version', shadow?.modelVersion ?? '', 'The MLflow model version running as a shadow (empty when none)');
+    output('shadow_image_uri', shadow ? `${this.repository.repositoryUrl}:${shadow.release.imageTag}` : '', 'The shadow version’s serving image (empty when none)');
     output('repository_name', this.repository.repositoryName, 'ECR repository of the serving images');
     output('repository_url', this.repository.repositoryUrl, 'ECR repository URL of the serving images');
     output('image_uri', `${this.repository.repositoryUrl}:${release.imageTag}`, 'The serving image');

@@ -2,10 +2,12 @@
 # Checks a dispatched workflow's inputs before anything else runs (and before a protected
 # environment asks for approval), with the rules the CLI applies later. Each input arrives as an
 # environment variable; an input the workflow does not declare is left unset and not checked:
-#   INPUT_ACTION       apply | destroy
+#   INPUT_ACTION       apply | destroy, or another of the workflow's choices named in ACTION_CHOICES
+#                      (deployment-job: "apply destroy promote shadow-rm")
 #   INPUT_ENVIRONMENT  GitHub environment, also TF_VAR_env_name: letters and digits, at most 8 characters
 #   INPUT_PROJECT      an ML project: a folder of ml-projects/ with an MLproject file, at most 20 characters
 #   INPUT_MODEL        with apply: a version number, "latest" or an alias such as @champion
+#   INPUT_SHADOW       with apply: true or false (deploy the version as a shadow beside the serving one)
 # Reports every invalid input at once (as GitHub error annotations) and exits 2; prints what will run.
 set -euo pipefail
 export LC_ALL=C # [a-z] means ASCII letters only, as in the CLI's rules
@@ -45,10 +47,15 @@ known_projects() {
 }
 
 if [ -n "${INPUT_ACTION+set}" ]; then
-  case "$INPUT_ACTION" in
-    apply | destroy) ;;
-    *) violation "action=\"$INPUT_ACTION\" must be apply or destroy" ;;
-  esac
+  read -r -a action_choices <<< "${ACTION_CHOICES:-apply destroy}"
+  known_action=false
+  for choice in "${action_choices[@]}"; do [ "$INPUT_ACTION" = "$choice" ] && known_action=true; done
+  if [ "$known_action" = false ]; then
+    choices_text=$(printf '%s, ' "${action_choices[@]}")
+    choices_text=${choices_text%, }
+    if [ ${#action_choices[@]} -eq 2 ]; then choices_text="${action_choices[0]} or ${action_choices[1]}"; fi
+    violation "action=\"$INPUT_ACTION\" must be $choices_text"
+  fi
 fi
 
 if [ -n "${INPUT_ENVIRONMENT+set}" ]; then
@@ -72,14 +79,25 @@ if [ -n "${INPUT_PROJECT+set}" ]; then
 fi
 
 if [ -n "${INPUT_MODEL+set}" ]; then
-  if [ "${INPUT_ACTION:-}" != destroy ]; then
+  # destroy, promote and shadow-rm work on what the endpoint runs; every other action deploys a model.
+  if [[ ! ${INPUT_ACTION:-} =~ ^(destroy|promote|shadow-rm)$ ]]; then
     if [ -z "$INPUT_MODEL" ]; then
       violation 'model is empty: apply needs a version number (3), "latest", or an alias (@champion)'
     elif [[ ! $INPUT_MODEL =~ $model_pattern ]]; then
       violation "model=\"$INPUT_MODEL\" is not a version: use a version number (3), \"latest\", or an alias (@champion)"
     fi
   elif [ -n "$INPUT_MODEL" ]; then
-    echo "::notice title=model ignored::destroy removes the whole deployment; model=\"$INPUT_MODEL\" is not used"
+    echo "::notice title=model ignored::$INPUT_ACTION works on what the endpoint runs; model=\"$INPUT_MODEL\" is not used"
+  fi
+fi
+
+if [ -n "${INPUT_SHADOW+set}" ]; then
+  case "$INPUT_SHADOW" in
+    true | false) ;;
+    *) violation "shadow=\"$INPUT_SHADOW\" must be true or false" ;;
+  esac
+  if [ "$INPUT_SHADOW" = true ] && [ "${INPUT_ACTION:-apply}" != apply ]; then
+    echo "::notice title=shadow ignored::shadow=true applies to apply only; $INPUT_ACTION does not use it"
   fi
 fi
 
@@ -91,7 +109,7 @@ if [ ${#violations[@]} -gt 0 ]; then
 fi
 
 summary="Inputs are valid:"
-for name in ACTION ENVIRONMENT PROJECT MODEL; do
+for name in ACTION ENVIRONMENT PROJECT MODEL SHADOW; do
   variable="INPUT_$name"
   if [ -n "${!variable+set}" ]; then summary+=" ${name,,}=${!variable}"; fi
 done

@@ -1,6 +1,6 @@
 import type { App } from 'cdktf';
 import type { StackConfig } from '../../stacks/common/config.js';
-import { DeploymentStack, type DeploymentRelease } from '../../stacks/deployment-stack.js';
+import { DeploymentStack, type DeploymentRelease, type DeploymentStackProps } from '../../stacks/deployment-stack.js';
 import { deploymentPlacement } from '../../core/deployment/placement.js';
 import { endpointTarget, type EndpointTarget } from '../../core/deployment/target.js';
 import { PLACEHOLDER_MODEL_VERSION } from '../../core/deployment/names.js';
@@ -13,7 +13,7 @@ export const deploymentStackId = stackIds.deployment;
 /** For `mlops synth`: a stand-in release (no image, metrics or features are looked up). */
 export const placeholderRelease = (mlProject: string, modelVersion: string): DeploymentRelease => ({
   imageTag: `v${modelVersion}-synth`,
-  record: { mlProject, modelVersion, runId: null, modelMetrics: {}, features: [], featureStatistics: null },
+  record: { mlProject, modelVersion, runId: null, modelMetrics: {}, features: [], featureStatistics: null, servingInputExample: null },
 });
 
 /** The project's endpoint target: its resource requirements over the settings' defaults. */
@@ -33,9 +33,10 @@ export function buildDeploymentStack(
   modelVersion: string,
   release: DeploymentRelease = placeholderRelease(project.name, modelVersion),
   target: EndpointTarget = deploymentTarget(config, project),
+  shadow?: DeploymentStackProps['shadow'],
 ): DeploymentStack {
   const placement = deploymentPlacement(config.settings);
-  return new DeploymentStack(app, deploymentStackId(project.name), { ...config, mlProject: project.name, modelVersion, target, placement, release });
+  return new DeploymentStack(app, deploymentStackId(project.name), { ...config, mlProject: project.name, modelVersion, target, placement, release, shadow });
 }
 
 /**

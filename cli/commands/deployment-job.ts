@@ -8,11 +8,18 @@ export const deploymentJob: Command<DeployArgs> = {
   describe:
     'Deploy one MLflow model version of a project to its SageMaker endpoint (blue/green with alarm rollback), smoke-test it, tag the version and publish its metrics',
   builder: (yargs) =>
-    withMaxMonthlyUsd(withImageBuild(withJson(withModel(withProject(yargs))))).option('plan-only', {
-      type: 'boolean',
-      default: false,
-      describe: 'Resolve the version and show what the rollout would change (plan summary and estimated cost), without building, pushing or applying anything',
-    }) as unknown as Argv<DeployArgs>,
+    withMaxMonthlyUsd(withImageBuild(withJson(withModel(withProject(yargs)))))
+      .option('plan-only', {
+        type: 'boolean',
+        default: false,
+        describe: 'Resolve the version and show what the rollout would change (plan summary and estimated cost), without building, pushing or applying anything',
+      })
+      .option('shadow', {
+        type: 'boolean',
+        default: false,
+        describe:
+          'Run the version as a shadow beside the serving one: it gets a copy of live requests (settings deployment.shadow_sampling_percent), answers nobody, has its own data capture; then `mlops promote` or `mlops shadow-rm`. Not for serverless endpoints',
+      }) as unknown as Argv<DeployArgs>,
   handler: lazyHandler(async () => (await import('../workflows/deployment-job.js')).runDeploymentJob),
 };
 

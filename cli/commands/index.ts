@@ -10,8 +10,11 @@ import { localTraining } from './local-training.js';
 import { mlflowServer, mlflowServerRm, vpnConfig } from './mlflow-server.js';
 import { monitor } from './monitor.js';
 import { newProject } from './new-project.js';
+import { promoteModel } from './promote-model.js';
 import { settings } from './settings.js';
+import { promote, shadowRm } from './shadow.js';
 import { status } from './status.js';
+import { sync } from './sync.js';
 import { synth } from './synth.js';
 import { trainingJob, trainingJobRm } from './training-job.js';
 import { unlock } from './unlock.js';
@@ -39,6 +42,10 @@ export const commands: Command<any>[] = [
   trainingJobRm,
   deploymentJob,
   deploymentJobRm,
+  promote,
+  shadowRm,
+  promoteModel,
+  sync,
   monitor,
   unlock,
 ];

@@ -6,7 +6,7 @@ import type { MonitorArgs } from '../workflows/monitor.js';
 export const monitor: Command<MonitorArgs> = {
   command: 'monitor',
   describe:
-    "Compare the requests a project's endpoint captured with its training baseline: per-feature statistics from the data capture files, published to CloudWatch for the dashboard's data row",
+    "Compare the requests a project's endpoint captured with its training baseline (per-feature statistics), and a shadow version's answers with production's on the same requests (agreement for a classifier, error statistics for a regressor); published to CloudWatch for the dashboard",
   builder: (yargs) =>
     withJson(withProject(yargs)).option('hours', {
       type: 'number',

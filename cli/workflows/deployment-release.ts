@@ -2,7 +2,7 @@ import { baselineFromDescribe, signatureFeatures } from '../../core/deployment/f
 import { metricsOfRun, orderedFeatures, type ReleaseRecord } from '../../core/deployment/release-record.js';
 import type { Environment } from '../../core/environment.js';
 import { UsageError } from '../../core/errors.js';
-import type { ModelVersion } from '../effects/mlflow.js';
+import type { MlflowClient, ModelVersion } from '../effects/mlflow.js';
 import type { DownloadedModel } from '../effects/model-artifacts.js';
 import type { ServingImageContext } from '../effects/serving-image.js';
 import type { Reporter } from '../progress.js';
@@ -43,6 +43,7 @@ export async function prepareRelease(effects: DeploymentEffects, trackingUri: st
       modelMetrics: metricsOfRun(run?.data.metrics),
       features: orderedFeatures(signatureFeatures(model.mlmodel), featureStatistics),
       featureStatistics,
+      servingInputExample: model.servingInputExample,
     };
     const image = await effects.artifacts.prepareServingImage(model.dir, version.version);
     reporter.info(`Serving image: MLflow ${image.mlflowVersion} serving container with ${modelUri} baked in, tag ${image.tag}.`);
@@ -74,3 +75,31 @@ export function deploymentTags(environment: Environment, endpointName: string, a
 }
 
 export const deploymentTagPrefix = (environment: Pick<Environment, 'project' | 'envName'>) => `mlops.deployment.${environment.project}-${environment.envName}`;
+
+/**
+ * Tags `version` in MLflow as serving `endpointName` in this environment, and the version it replaced
+ * (if another) as retired; a tag that cannot be set on the replaced version is a warning.
+ */
+export async function tagServingVersion(
+  mlflow: MlflowClient,
+  environment: Environment,
+  endpointName: string,
+  versions: { name: string; version: string; previous?: string },
+  at: Date,
+  reporter: Reporter,
+): Promise<void> {
+  for (const [key, value] of Object.entries(deploymentTags(environment, endpointName, at))) await mlflow.setModelVersionTag(versions.name, versions.version, key, value);
+  const { previous } = versions;
+  if (previous && previous !== versions.version) {
+    await mlflow.setModelVersionTag(versions.name, previous, `${deploymentTagPrefix(environment)}.retired_at`, at.toISOString()).catch((error) => {
+      reporter.warn(`could not tag version ${previous} as retired: ${(error as Error).message}`);
+    });
+  }
+  reporter.info(`Tagged models:/${versions.name}/${versions.version} in MLflow with ${endpointName}, ${environment.envName} and ${at.toISOString()}.`);
+}
+
+/** MLflow tags of a version that runs as a shadow on an endpoint (it serves nobody, so it gets no `.endpoint` tag). */
+export function shadowTags(environment: Environment, endpointName: string, at: Date): Record<string, string> {
+  const prefix = deploymentTagPrefix(environment);
+  return { [`${prefix}.shadow_endpoint`]: endpointName, [`${prefix}.shadow_since`]: at.toISOString() };
+}

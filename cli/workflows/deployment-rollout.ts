@@ -31,7 +31,8 @@ export interface Rollout {
   /** The version the endpoint served before, from its tag; undefined for a new endpoint. */
   readonly previousVersion?: string;
   readonly outputs: Record<string, unknown>;
-  readonly smokeTestAnswer: string;
+  /** undefined when the release record kept no input example to send (records older than shadows). */
+  readonly smokeTestAnswer?: string;
 }
 
 /**
@@ -43,13 +44,14 @@ export async function rollOut(
   effects: DeploymentEffects,
   stackDir: string,
   names: DeploymentNames,
-  release: { version: string; servingInputExample: string; projectName: string },
+  release: { version: string; servingInputExample?: string; projectName: string; shadowVersion?: string },
   settings: Settings['deployment'],
   review: CostReview,
 ): Promise<Rollout> {
   const { terraform, endpoints, reporter } = effects;
   const before = await endpoints.describe(names.endpoint);
   const previousVersion = before?.tags[ENDPOINT_TAGS.modelVersion];
+  const previousShadow = before?.tags[ENDPOINT_TAGS.shadowModelVersion];
   const plan = await terraform.plan(stackDir);
   const cost = reviewPlan(plan, reporter, review);
   for (const line of describeRollout(plan)) reporter.info(line);
@@ -64,6 +66,12 @@ export async function rollOut(
   if (changed) {
     if (before && previousVersion !== release.version) {
       reporter.info(`Rolling out version ${release.version} over version ${previousVersion ?? '?'}: blue/green, rolled back if ${names.alarm5xx} or ${names.alarmLatency} fires.`);
+    }
+    if (release.shadowVersion && release.shadowVersion !== previousShadow) {
+      reporter.info(`Adding version ${release.shadowVersion} as a shadow beside version ${release.version}: blue/green, rolled back if ${names.alarm5xx} or ${names.alarmLatency} fires.`);
+    }
+    if (previousShadow && !release.shadowVersion && previousShadow !== release.version) {
+      reporter.warn(`the shadow variant (version ${previousShadow}) is removed by this rollout; deploy it again with --shadow to keep comparing it`);
     }
     await watchEndpointDuring(endpoints, names.endpoint, terraform.applyPlan(stackDir), { pollMs: poll, report: (message) => reporter.info(`  ${message}`) });
   } else {
@@ -86,6 +94,8 @@ export async function rollOut(
       `the rollout of version ${release.version} was rolled back: ${names.endpoint} serves ${endpoint.configName}, not ${String(outputs.endpoint_config_name)} (a rollback alarm fired or the new fleet failed; see the dashboard)`,
     );
   }
-  const smokeTestAnswer = await smokeTest(endpoints, names.endpoint, release.servingInputExample);
+  let smokeTestAnswer: string | undefined;
+  if (release.servingInputExample) smokeTestAnswer = await smokeTest(endpoints, names.endpoint, release.servingInputExample);
+  else reporter.warn(`the release record of version ${release.version} keeps no input example, so the endpoint was not smoke-tested`);
   return { plan, cost, changed, previousVersion, outputs, smokeTestAnswer };
 }

@@ -6,7 +6,8 @@ import { createEndpointService } from '../effects/sagemaker-endpoint.js';
 import { UsageError } from '../../core/errors.js';
 import { computeFeatureStatistics, rowsOfCaptureFile, type FeatureStatistics, type Row } from '../../core/deployment/feature-statistics.js';
 import { featureMetricData, meanShift, modelMetricData } from '../../core/deployment/metrics.js';
-import { CUSTOM_METRICS, deploymentNames, ENDPOINT_TAGS, releaseRecordKey } from '../../core/deployment/names.js';
+import { CUSTOM_METRICS, deploymentNames, ENDPOINT_TAGS, releaseRecordKey, SHADOW_VARIANT_NAME, VARIANT_NAME } from '../../core/deployment/names.js';
+import { compareShadow, exchangesOfCaptureFile, pairExchanges, shadowMetricData, type CapturedExchange, type ShadowComparison } from '../../core/deployment/shadow-comparison.js';
 import { parseReleaseRecord } from '../../core/deployment/release-record.js';
 import { loadMlProject } from '../ml-project.js';
 import { createReporter } from '../progress.js';
@@ -30,6 +31,16 @@ export function formatComparison(
     const shift = meanShift(baseline[feature], captured[feature]);
     return `  ${feature}: baseline mean ${number(baseline[feature]?.mean)}, captured mean ${number(captured[feature]?.mean)} (n=${captured[feature]?.count ?? 0})${shift === undefined ? '' : `, shift ${shift >= 0 ? '+' : ''}${shift.toFixed(2)}σ`}`;
   });
+}
+
+/** The shadow comparison in one line: agreement for a classifier, error statistics for a regressor. */
+export function describeShadowComparison(productionVersion: string, shadowVersion: string, comparison: ShadowComparison | undefined): string {
+  const number = (value: number) => Number(value.toPrecision(4)).toString();
+  const subject = `Shadow version ${shadowVersion} against version ${productionVersion}`;
+  if (!comparison) return `${subject}: no request answered by both in the captured data yet`;
+  const counted = `${comparison.predictions} predictions on ${comparison.requests} requests${comparison.mismatchedRequests > 0 ? ` (${comparison.mismatchedRequests} requests answered with different lengths left out)` : ''}`;
+  if (comparison.kind === 'classification') return `${subject}: agree on ${number(comparison.agreementPercent)}% of ${counted}`;
+  return `${subject}: mean absolute error ${number(comparison.meanAbsoluteError)}, RMSE ${number(comparison.rootMeanSquaredError)}, max ${number(comparison.maxAbsoluteError)}, mean shadow − production ${number(comparison.meanError)} over ${counted}`;
 }
 
 export interface MonitorArgs {
@@ -66,19 +77,38 @@ export async function runMonitor(args: MonitorArgs): Promise<void> {
   if (!record) reporter.warn(`no release record at s3://${bucket}/${releaseRecordKey(names, version)}: only captured statistics are published`);
 
   const since = new Date(Date.now() - hours * 3_600_000);
-  const capturePrefix = `${prefix}/${names.endpoint}/`;
-  const step = reporter.step(`reading captured requests of the last ${hours} h from s3://${bucket}/${capturePrefix}`);
-  const files = await bucketClient.list(bucket, capturePrefix, since);
+  // SageMaker writes each variant's captures under <prefix>/<endpoint>/<variant>/; the requests a
+  // shadow got are copies of production's, so the feature statistics read production's alone.
+  const readVariant = async (variant: string) => {
+    const capturePrefix = `${prefix}/${names.endpoint}/${variant}/`;
+    const step = reporter.step(`reading ${variant}'s captured requests of the last ${hours} h from s3://${bucket}/${capturePrefix}`);
+    const files = await bucketClient.list(bucket, capturePrefix, since);
+    const texts: string[] = [];
+    for (const file of files) texts.push((await bucketClient.read(bucket, file.key)) ?? '');
+    return { files, texts, step };
+  };
+  const production = await readVariant(VARIANT_NAME);
+  const { files } = production;
   const rows: Row[] = [];
   let requests = 0;
   let skipped = 0;
-  for (const file of files) {
-    const parsed = rowsOfCaptureFile((await bucketClient.read(bucket, file.key)) ?? '');
+  for (const text of production.texts) {
+    const parsed = rowsOfCaptureFile(text);
     rows.push(...parsed.rows);
     requests += parsed.requests;
     skipped += parsed.skipped;
   }
-  step.done(`${files.length} capture files, ${requests} requests, ${rows.length} rows${skipped > 0 ? `, ${skipped} records skipped (not a readable request)` : ''}`);
+  production.step.done(`${files.length} capture files, ${requests} requests, ${rows.length} rows${skipped > 0 ? `, ${skipped} records skipped (not a readable request)` : ''}`);
+
+  const shadowVersion = endpoint.tags[ENDPOINT_TAGS.shadowModelVersion];
+  let shadow: { comparison?: ShadowComparison; compared: number; unpaired: number } | undefined;
+  if (shadowVersion) {
+    const exchangesOf = (texts: string[]) => texts.flatMap((text): CapturedExchange[] => exchangesOfCaptureFile(text).exchanges);
+    const candidate = await readVariant(SHADOW_VARIANT_NAME);
+    const { pairs, unpaired } = pairExchanges(exchangesOf(production.texts), exchangesOf(candidate.texts));
+    shadow = { comparison: compareShadow(pairs), compared: pairs.length, unpaired };
+    candidate.step.done(`${candidate.files.length} capture files, ${pairs.length} requests answered by both versions${unpaired > 0 ? `, ${unpaired} shadow answers without production's (not yet captured or sampled out)` : ''}`);
+  }
 
   const captured = computeFeatureStatistics(rows);
   const baseline = record?.featureStatistics ?? {};
@@ -87,11 +117,15 @@ export async function runMonitor(args: MonitorArgs): Promise<void> {
     ...(record ? modelMetricData(project.name, version, record.modelMetrics, now) : []),
     ...featureMetricData(project.name, version, CUSTOM_METRICS.sources.baseline, baseline, now),
     ...featureMetricData(project.name, version, CUSTOM_METRICS.sources.captured, captured, now),
+    ...(shadow?.comparison
+      ? shadowMetricData(project.name, { production: version, shadow: shadowVersion! }, { production: VARIANT_NAME, shadow: SHADOW_VARIANT_NAME }, shadow.comparison, now)
+      : []),
   ];
   await createMetricsPublisher(aws).publish(names.metricsNamespace, data);
   const features = record?.features.length ? record.features : Object.keys(captured);
   reporter.info(`Published ${data.length} data points to ${names.metricsNamespace} for ${names.endpoint} (version ${version}):`);
   for (const line of formatComparison(features, baseline, captured)) reporter.info(line);
+  if (shadowVersion) reporter.info(describeShadowComparison(version, shadowVersion, shadow?.comparison));
   if (args.json) {
     printJson({
       endpoint: names.endpoint,
@@ -101,6 +135,7 @@ export async function runMonitor(args: MonitorArgs): Promise<void> {
       requests,
       rows: rows.length,
       features: features.map((feature) => ({ feature, baseline: baseline[feature] ?? null, captured: captured[feature] ?? null })),
+      ...(shadowVersion ? { shadow: { version: shadowVersion, requests: shadow?.compared ?? 0, unpaired: shadow?.unpaired ?? 0, comparison: shadow?.comparison ?? null } } : {}),
     });
   }
 }

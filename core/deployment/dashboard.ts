@@ -18,6 +18,8 @@ export interface DashboardInput {
   readonly dataCapture: boolean;
   /** ARNs of the rollback alarms (Terraform references are fine: they resolve inside the body). */
   readonly alarmArns: readonly string[];
+  /** The shadow variant beside the serving one, when the endpoint carries one. @default undefined — no shadow row */
+  readonly shadow?: { readonly variantName: string; readonly modelVersion: string };
 }
 
 type Metric = (string | Record<string, unknown>)[];
@@ -54,8 +56,86 @@ function place(widgets: Omit<Widget, 'x' | 'y'>[], top: number): { placed: Widge
 
 const header = (markdown: string): Omit<Widget, 'x' | 'y'> => ({ type: 'text', width: FULL_WIDTH, height: 1, properties: { markdown } });
 
+const graphOf =
+  (region: string) =>
+  (title: string, metrics: Metric[], extra: Record<string, unknown> = {}): Omit<Widget, 'x' | 'y'> => ({
+    type: 'metric',
+    width: 6,
+    height: GRAPH_HEIGHT,
+    properties: { title, region, view: 'timeSeries', stacked: false, period: 60, metrics, ...extra },
+  });
+
 /**
- * The CloudWatch dashboard body of one endpoint, as three rows: endpoint metrics (traffic, latency,
+ * Shadow beside production: SageMaker's invocation, latency and error metrics of both variants in
+ * the same graphs, then what `mlops monitor` publishes from the captured answers to the same
+ * requests (agreement or error figures, and each side's prediction distribution).
+ */
+function shadowRow(input: DashboardInput, shadow: NonNullable<DashboardInput['shadow']>): Omit<Widget, 'x' | 'y'>[] {
+  const { region, endpointName, metricsNamespace: namespace } = input;
+  const graph = graphOf(region);
+  const names = CUSTOM_METRICS.shadow;
+  const variants = [
+    { variant: input.variantName, version: input.modelVersion, label: `production v${input.modelVersion}` },
+    { variant: shadow.variantName, version: shadow.modelVersion, label: `shadow v${shadow.modelVersion}` },
+  ];
+  const both = (name: string, stat: string, suffix = ''): Metric[] =>
+    variants.map(({ variant, label }) => ['AWS/SageMaker', name, 'EndpointName', endpointName, 'VariantName', variant, { stat, label: `${label}${suffix}` }]);
+  const pair = [
+    CUSTOM_METRICS.dimensions.project,
+    input.mlProject,
+    CUSTOM_METRICS.dimensions.version,
+    shadow.modelVersion,
+    names.dimensions.productionVersion,
+    input.modelVersion,
+  ];
+  const comparison = (name: string, label: string): Metric => [namespace, name, ...pair, { label, stat: 'Average' }];
+  const sideDimensions = (variant: string, version: string) =>
+    `${CUSTOM_METRICS.dimensions.project}="${input.mlProject}" ${CUSTOM_METRICS.dimensions.version}="${version}" ${names.dimensions.variant}="${variant}"`;
+  // Classes are only known from the answers, so the shares are found by a search over the Class dimension.
+  const shareSearches: Metric[] = variants.map(({ variant, version, label }, index) => [
+    {
+      expression: `SEARCH('{${namespace},${CUSTOM_METRICS.dimensions.project},${CUSTOM_METRICS.dimensions.version},${names.dimensions.variant},${names.dimensions.predictedClass}} MetricName="${names.predictionShare}" ${sideDimensions(variant, version)}', 'Average', 3600)`,
+      id: `share${index}`,
+      label: `${label} class`,
+    },
+  ]);
+  return [
+    header(`## Shadow: version ${shadow.modelVersion} gets a copy of the requests version ${input.modelVersion} serves, and answers nobody`),
+    graph('Shadow vs production: invocations', both('Invocations', 'Sum')),
+    graph('Shadow vs production: model latency (µs)', both('ModelLatency', 'Average')),
+    graph('Shadow vs production: errors', [...both('Invocation4XXErrors', 'Sum', ' 4XX'), ...both('Invocation5XXErrors', 'Sum', ' 5XX')]),
+    graph(
+      'Shadow vs production: same requests (`mlops monitor`)',
+      [
+        comparison(names.agreementPercent, 'agreement % (classifier)'),
+        comparison(names.meanAbsoluteError, 'mean absolute error (regressor)'),
+        comparison(names.rootMeanSquaredError, 'RMSE (regressor)'),
+        comparison(names.meanError, 'mean shadow − production (regressor)'),
+        [namespace, names.comparedPredictions, ...pair, { label: 'predictions compared', stat: 'Sum', yAxis: 'right' }],
+      ],
+      { period: 3600 },
+    ),
+    graph('Prediction distribution: class shares %', shareSearches, { period: 3600 }),
+    graph(
+      'Prediction distribution: mean prediction',
+      variants.map(({ variant, version, label }) => [
+        namespace,
+        names.predictionMean,
+        CUSTOM_METRICS.dimensions.project,
+        input.mlProject,
+        CUSTOM_METRICS.dimensions.version,
+        version,
+        names.dimensions.variant,
+        variant,
+        { label, stat: 'Average' },
+      ]),
+      { period: 3600 },
+    ),
+  ];
+}
+
+/**
+ * The CloudWatch dashboard body of one endpoint, as three rows (four with a shadow, whose row follows the endpoint's): endpoint metrics (traffic, latency,
  * errors, utilisation, and the rollback alarms), the deployed version's model metrics, and per
  * input feature the training baseline next to the same statistics over captured requests.
  */
@@ -64,12 +144,7 @@ export function buildDashboardBody(input: DashboardInput): { widgets: Widget[] }
   const endpoint = ['EndpointName', endpointName, 'VariantName', variantName];
   const sagemaker = (name: string, options: Record<string, unknown> = {}): Metric => ['AWS/SageMaker', name, ...endpoint, options];
   const instance = (name: string): Metric => ['/aws/sagemaker/Endpoints', name, ...endpoint, { label: name }];
-  const graph = (title: string, metrics: Metric[], extra: Record<string, unknown> = {}): Omit<Widget, 'x' | 'y'> => ({
-    type: 'metric',
-    width: 6,
-    height: GRAPH_HEIGHT,
-    properties: { title, region, view: 'timeSeries', stacked: false, period: 60, metrics, ...extra },
-  });
+  const graph = graphOf(region);
 
   const endpointRow = [
     header(`## Endpoint ${endpointName} (model version ${input.modelVersion})`),
@@ -149,7 +224,7 @@ export function buildDashboardBody(input: DashboardInput): { widgets: Widget[] }
 
   const widgets: Widget[] = [];
   let top = 0;
-  for (const row of [endpointRow, modelRow, dataRow]) {
+  for (const row of [endpointRow, ...(input.shadow ? [shadowRow(input, input.shadow)] : []), modelRow, dataRow]) {
     const { placed, bottom } = place(row, top);
     widgets.push(...placed);
     top = bottom;

@@ -7,6 +7,12 @@ import { ResourceNamer } from '../naming.js';
  */
 export const VARIANT_NAME = 'primary';
 
+/**
+ * The shadow variant of an endpoint that carries one: a candidate version that gets a copy of live
+ * requests, answers nobody, and has its captured data under its own variant path.
+ */
+export const SHADOW_VARIANT_NAME = 'shadow';
+
 /** SageMaker writes an endpoint's container logs to this log group; the stack creates it first so it owns it. */
 export const endpointLogGroupName = (endpointName: string) => `/aws/sagemaker/Endpoints/${endpointName}`;
 
@@ -87,10 +93,22 @@ export const CUSTOM_METRICS = {
   featureStd: 'FeatureStd',
   featureCount: 'FeatureCount',
   sources: { baseline: 'baseline', captured: 'captured' },
+  /** Published by `mlops monitor` when a shadow runs: its answers against production's, on the same requests. */
+  shadow: {
+    dimensions: { variant: 'Variant', productionVersion: 'ProductionVersion', predictedClass: 'Class' },
+    comparedPredictions: 'ShadowComparedPredictions',
+    agreementPercent: 'ShadowAgreementPercent',
+    meanAbsoluteError: 'ShadowMeanAbsoluteError',
+    rootMeanSquaredError: 'ShadowRootMeanSquaredError',
+    maxAbsoluteError: 'ShadowMaxAbsoluteError',
+    meanError: 'ShadowMeanError',
+    predictionMean: 'PredictionMean',
+    predictionShare: 'PredictionSharePercent',
+  },
 } as const;
 
 /** Endpoint tags the CLI reads back (which version an endpoint serves). */
-export const ENDPOINT_TAGS = { mlProject: 'ml-project', modelVersion: 'model-version' } as const;
+export const ENDPOINT_TAGS = { mlProject: 'ml-project', modelVersion: 'model-version', shadowModelVersion: 'shadow-model-version' } as const;
 
 /** For `mlops synth` and `-rm` without a model: a stand-in version number, for synthesis only. */
 export const PLACEHOLDER_MODEL_VERSION = '1';

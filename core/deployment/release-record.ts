@@ -11,6 +11,11 @@ export interface ReleaseRecord {
   readonly features: string[];
   /** Per-feature statistics of the training data; null when the run logged none. */
   readonly featureStatistics: Record<string, FeatureStatistics> | null;
+  /**
+   * The model's input example, which a rollout's smoke test sends: kept so that `mlops promote` can
+   * roll this version out again from S3 alone. Null in records written before it was kept.
+   */
+  readonly servingInputExample: string | null;
 }
 
 /** The run's metrics as a name → value map (MLflow returns the latest value of each key). */
@@ -41,6 +46,7 @@ export function parseReleaseRecord(text: string): ReleaseRecord | undefined {
       modelMetrics: record.modelMetrics ?? {},
       features: record.features ?? [],
       featureStatistics: record.featureStatistics ?? null,
+      servingInputExample: typeof record.servingInputExample === 'string' ? record.servingInputExample : null,
     };
   } catch {
     return undefined;

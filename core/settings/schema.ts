@@ -102,6 +102,7 @@ const trainingSchema = z
 const deploymentSchema = z
   .object({
     data_capture_sampling_percent: z.number().int().min(0).max(100).default(20).describe('Share of requests captured to S3 (0 = off)'),
+    shadow_sampling_percent: z.number().int().min(1).max(100).default(100).describe('Share of live requests copied to a shadow version (`deployment-job shadow=true`)'),
     alarm_5xx_errors: z.number().int().min(1).default(5).describe('Invocation 5XX errors in a minute that trigger a rollback'),
     alarm_model_latency_ms: z.number().int().min(1).default(2000).describe('Average model latency (ms) that triggers a rollback'),
     blue_green_wait_seconds: z.number().int().min(0).max(3600).default(300).describe('Time the new fleet is watched before traffic moves for good'),

@@ -7,7 +7,7 @@ import {
 import { SagemakerModel } from '@cdktf/provider-aws/lib/sagemaker-model/index.js';
 import { Construct } from 'constructs';
 import { throwIfViolations } from '../../core/errors.js';
-import { releaseHash, VARIANT_NAME } from '../../core/deployment/names.js';
+import { releaseHash, SHADOW_VARIANT_NAME, VARIANT_NAME } from '../../core/deployment/names.js';
 import type { EndpointTarget } from '../../core/deployment/target.js';
 import { AWS_NAME_LIMITS } from '../../core/naming.js';
 
@@ -25,6 +25,26 @@ export interface DataCaptureProps {
   readonly prefix: string;
   /** Share of requests captured, 1–100. */
   readonly samplingPercent: number;
+}
+
+/** A candidate version served as a shadow variant beside the production one. */
+export interface ShadowVariantProps {
+  /** The MLflow model version of the shadow. */
+  readonly modelVersion: string;
+  /** Its serving image, `<repository url>:<tag>`. */
+  readonly imageUri: string;
+  /** The image tag alone, which goes into the release hash. */
+  readonly imageTag: string;
+  /**
+   * Share of live requests SageMaker copies to the shadow, 1–100.
+   * @default 100
+   */
+  readonly samplingPercent?: number;
+  /**
+   * The shadow variant's name.
+   * @default "shadow"
+   */
+  readonly variantName?: string;
 }
 
 export interface ModelEndpointProps {
@@ -77,6 +97,13 @@ export interface ModelEndpointProps {
    * @default "primary"
    */
   readonly variantName?: string;
+  /**
+   * A second version beside the served one that gets a copy of live requests and answers nobody, on
+   * the same instance type and count, its captured data under its own variant path; instance
+   * endpoints only (SageMaker Serverless Inference has no shadow variants).
+   * @default undefined — no shadow
+   */
+  readonly shadow?: ShadowVariantProps;
   /** Tags of the endpoint (the CLI reads the served version from them). @default {} */
   readonly endpointTags?: Record<string, string>;
   /** What must exist before SageMaker starts a container (the role's policy, the log group). @default [] */
@@ -90,6 +117,8 @@ const SAGEMAKER_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/;
  * Models and configurations are immutable and named `<endpoint>-v<version>-<hash>`, created before
  * the old ones are destroyed; the endpoint moves to a new configuration with a blue/green update
  * that SageMaker rolls back when a rollback alarm fires. Rollout and rollback are the same step.
+ * With a shadow, the configuration also names a shadow variant of its own model: adding, replacing,
+ * promoting or dropping it is one more configuration, rolled out the same way.
  */
 export class ModelEndpoint extends Construct {
   readonly endpoint: SagemakerEndpoint;
@@ -98,6 +127,9 @@ export class ModelEndpoint extends Construct {
   readonly modelName: string;
   readonly endpointConfigName: string;
   readonly variantName: string;
+  /** The shadow's model and variant, when there is one. */
+  readonly shadowModelName?: string;
+  readonly shadowVariantName?: string;
   /** `s3://bucket/prefix` of captured data, when capture is on. */
   readonly dataCaptureUri?: string;
 
@@ -132,19 +164,44 @@ export class ModelEndpoint extends Construct {
       }
       if (prefix === '' || /^\/|\/$/.test(prefix)) violations.push(`dataCapture.prefix "${prefix}" must not be empty or start or end with "/"`);
     }
+    const shadow = props.shadow && {
+      ...props.shadow,
+      samplingPercent: props.shadow.samplingPercent ?? 100,
+      variantName: props.shadow.variantName ?? SHADOW_VARIANT_NAME,
+    };
+    if (shadow) {
+      if (serverless) violations.push('shadow is not available for serverless endpoints (SageMaker Serverless Inference has no shadow variants): deploy on instances or without a shadow');
+      if (!/^[1-9]\d*$/.test(shadow.modelVersion)) violations.push(`shadow.modelVersion "${shadow.modelVersion}" must be a version number`);
+      if (shadow.modelVersion === props.modelVersion) violations.push(`shadow.modelVersion ${shadow.modelVersion} is the served version: a shadow is another version`);
+      if (!Number.isInteger(shadow.samplingPercent) || shadow.samplingPercent < 1 || shadow.samplingPercent > 100) {
+        violations.push(`shadow.samplingPercent ${shadow.samplingPercent} must be a whole number from 1 to 100`);
+      }
+      if (shadow.variantName === variantName) violations.push(`shadow.variantName "${shadow.variantName}" must differ from the served variant's name`);
+    }
     if (props.rollbackAlarmNames.length === 0) violations.push('rollbackAlarmNames must name at least one alarm: a rollout without one cannot roll back');
-    const hash = releaseHash({
-      imageTag: props.imageTag,
-      target: props.target,
-      variantName,
-      networkIsolation,
-      inVpc: props.network !== undefined,
-      dataCapture: props.dataCapture && { prefix: props.dataCapture.prefix, samplingPercent: props.dataCapture.samplingPercent },
-      containerStartupTimeoutSeconds: serverless ? undefined : containerStartupTimeoutSeconds,
-    });
+    const hashOf = (imageTag: string, variant: string) =>
+      releaseHash({
+        imageTag,
+        target: props.target,
+        variantName: variant,
+        networkIsolation,
+        inVpc: props.network !== undefined,
+        dataCapture: props.dataCapture && { prefix: props.dataCapture.prefix, samplingPercent: props.dataCapture.samplingPercent },
+        containerStartupTimeoutSeconds: serverless ? undefined : containerStartupTimeoutSeconds,
+      });
+    const hash = hashOf(props.imageTag, variantName);
     const releaseName = `${props.endpointName}-v${props.modelVersion}-${hash}`;
-    if (releaseName.length > AWS_NAME_LIMITS.sagemaker) {
-      violations.push(`the model name "${releaseName}" is ${releaseName.length} characters; SageMaker allows ${AWS_NAME_LIMITS.sagemaker}: shorten the project, environment or ML project name`);
+    // The shadow's model hashes its variant name too, so promoting it makes a model of a new name
+    // (created before the shadow's is destroyed); the configuration names both versions.
+    const shadowHash = shadow && hashOf(shadow.imageTag, shadow.variantName);
+    const shadowModelName = shadow && `${props.endpointName}-v${shadow.modelVersion}-${shadowHash}`;
+    const configurationName = shadow
+      ? `${props.endpointName}-v${props.modelVersion}-s${shadow.modelVersion}-${releaseHash({ hash, shadowHash, samplingPercent: shadow.samplingPercent })}`
+      : releaseName;
+    for (const [what, name] of [['model', releaseName], ['shadow model', shadowModelName], ['endpoint configuration', configurationName]] as const) {
+      if (name && name.length > AWS_NAME_LIMITS.sagemaker) {
+        violations.push(`the ${what} name "${name}" is ${name.length} characters; SageMaker allows ${AWS_NAME_LIMITS.sagemaker}: shorten the project, environment or ML project name`);
+      }
     }
     if (!SAGEMAKER_NAME.test(props.endpointName)) violations.push(`endpointName "${props.endpointName}" must be letters, digits and single hyphens`);
     throwIfViolations(`ModelEndpoint ${props.endpointName}`, violations);
@@ -158,6 +215,18 @@ export class ModelEndpoint extends Construct {
       dependsOn: props.dependsOn,
       lifecycle: { createBeforeDestroy: true },
     });
+
+    const shadowModel =
+      shadow &&
+      new SagemakerModel(this, 'shadow-model', {
+        name: shadowModelName!,
+        executionRoleArn: props.executionRoleArn,
+        primaryContainer: { image: shadow.imageUri, mode: 'SingleModel' },
+        enableNetworkIsolation: networkIsolation,
+        vpcConfig: props.network && { subnets: props.network.subnetIds, securityGroupIds: props.network.securityGroupIds },
+        dependsOn: props.dependsOn,
+        lifecycle: { createBeforeDestroy: true },
+      });
 
     const variant: SagemakerEndpointConfigurationProductionVariants =
       props.target.kind === 'serverless'
@@ -176,8 +245,22 @@ export class ModelEndpoint extends Construct {
           };
     this.dataCaptureUri = props.dataCapture && `s3://${props.dataCapture.bucketName}/${props.dataCapture.prefix}`;
     const configuration = new SagemakerEndpointConfiguration(this, 'configuration', {
-      name: releaseName,
+      name: configurationName,
       productionVariants: [variant],
+      // The shadow's weight against production's 1 is the share of requests copied to it.
+      shadowProductionVariants:
+        shadow && props.target.kind === 'instance'
+          ? [
+              {
+                variantName: shadow.variantName,
+                modelName: shadowModel!.name,
+                instanceType: props.target.instanceType,
+                initialInstanceCount: props.target.instanceCount,
+                initialVariantWeight: shadow.samplingPercent / 100,
+                containerStartupHealthCheckTimeoutInSeconds: containerStartupTimeoutSeconds,
+              },
+            ]
+          : undefined,
       dataCaptureConfig: props.dataCapture && {
         enableCapture: true,
         initialSamplingPercentage: props.dataCapture.samplingPercent,
@@ -207,5 +290,7 @@ export class ModelEndpoint extends Construct {
     this.modelName = model.name;
     this.endpointConfigName = configuration.name;
     this.variantName = variantName;
+    this.shadowModelName = shadowModel?.name;
+    this.shadowVariantName = shadow?.variantName;
   }
 }

@@ -15,6 +15,7 @@ import { LOG_RETENTION_DAYS } from '../common/validation.js';
 import { throwIfViolations } from '../../core/errors.js';
 import { DATABASE_ENGINES, type DatabaseEngine } from './database.js';
 import { fargateTaskSizeViolations } from './fargate-task-size.js';
+import type { MlflowUserRole } from '../../core/naming.js';
 
 export interface MlflowServiceProps {
   readonly namer: ResourceNamer;
@@ -45,6 +46,8 @@ export interface MlflowServiceProps {
     readonly securityGroupId: string;
   };
   readonly artifactBucket: { readonly bucketName: string; readonly bucketArn: string };
+  /** The MLflow users' secrets (stacks/mlflow-server/mlflow-credentials.ts), which reach the container as ECS secrets. */
+  readonly credentialSecretArns: Record<MlflowUserRole, string>;
   /** Fargate CPU units of one task. @default 1024 */
   readonly cpu?: number;
   /** Fargate memory (MiB) of one task; must go with `cpu`. @default 2048 */
@@ -64,6 +67,18 @@ export const CONTAINER_NAME = 'mlflow';
 export const ARTIFACTS_PREFIX = 'artifacts';
 /** Inside the image (stacks/mlflow-server/image/serve.py reads these). */
 export const RDS_CA_BUNDLE = '/opt/mlflow/rds-ca-bundle.pem';
+/** The auth app's database, beside the tracking database on the same instance (serve.py creates it when missing). */
+export const AUTH_DATABASE_NAME = 'mlflow_auth';
+
+/**
+ * Each user's credential as container environment, from the JSON keys of its secret. The admin's
+ * names are MLflow's own (MLFLOW_AUTH_ADMIN_*); serve.py reads the others and makes the users.
+ */
+export const CREDENTIAL_VARIABLES: Record<MlflowUserRole, { username: string; password: string }> = {
+  admin: { username: 'MLFLOW_AUTH_ADMIN_USERNAME', password: 'MLFLOW_AUTH_ADMIN_PASSWORD' },
+  training: { username: 'MLOPS_TRAINING_USERNAME', password: 'MLOPS_TRAINING_PASSWORD' },
+  cli: { username: 'MLOPS_CLI_USERNAME', password: 'MLOPS_CLI_PASSWORD' },
+};
 
 export interface ContainerDefinitionInput {
   readonly image: string;
@@ -74,13 +89,15 @@ export interface ContainerDefinitionInput {
   readonly loadBalancerDnsName: string;
   readonly artifactsDestination: string;
   readonly database: Omit<MlflowServiceProps['database'], 'securityGroupId'>;
+  readonly credentialSecretArns: Record<MlflowUserRole, string>;
 }
 
 /**
- * The MLflow container: `mlflow server --serve-artifacts` (clients need no S3 rights), the backend
- * store's address as plain environment, and the database credentials as ECS *secrets* taken from the
- * RDS-managed secret's JSON keys, so they never appear in the task definition. The image's entry
- * point (serve.py) builds the backend-store URI from them.
+ * The MLflow container: `mlflow server --app-name basic-auth --serve-artifacts` (clients need no S3
+ * rights, and every request but /health needs a user), the backend store's address as plain
+ * environment, and the database and MLflow users' credentials as ECS *secrets* taken from the
+ * secrets' JSON keys, so they never appear in the task definition. The image's entry point
+ * (serve.py) builds the backend-store URI from them, and the auth database and users.
  */
 export function mlflowContainerDefinition(input: ContainerDefinitionInput): Record<string, unknown> {
   const secret = input.database.masterUserSecretArn;
@@ -89,6 +106,8 @@ export function mlflowContainerDefinition(input: ContainerDefinitionInput): Reco
     image: input.image,
     essential: true,
     command: [
+      '--app-name',
+      'basic-auth',
       '--host',
       '0.0.0.0',
       '--port',
@@ -105,12 +124,17 @@ export function mlflowContainerDefinition(input: ContainerDefinitionInput): Reco
       { name: 'DB_NAME', value: input.database.databaseName },
       { name: 'DB_PORT', value: String(input.database.port) },
       { name: 'DB_SCHEME', value: DATABASE_ENGINES[input.database.engine].uriScheme },
+      { name: 'MLOPS_AUTH_DB_NAME', value: AUTH_DATABASE_NAME },
       // MLflow refuses Host headers other than localhost and private IPs unless told; /health is exempt.
       { name: 'MLFLOW_SERVER_ALLOWED_HOSTS', value: `${input.loadBalancerDnsName},${input.loadBalancerDnsName}:*` },
     ],
     secrets: [
       { name: 'DB_PASSWORD', valueFrom: `${secret}:password::` },
       { name: 'DB_USERNAME', valueFrom: `${secret}:username::` },
+      ...(Object.keys(CREDENTIAL_VARIABLES) as MlflowUserRole[]).flatMap((role) => [
+        { name: CREDENTIAL_VARIABLES[role].username, valueFrom: `${input.credentialSecretArns[role]}:username::` },
+        { name: CREDENTIAL_VARIABLES[role].password, valueFrom: `${input.credentialSecretArns[role]}:password::` },
+      ]),
     ],
     healthCheck: {
       command: [
@@ -192,7 +216,7 @@ export class MlflowService extends Construct {
 
     const executionRole = new IamRole(this, 'execution-role', {
       name: namer.name('iamRole', 'mlflow-execution'),
-      description: 'Pulls the MLflow server image, writes its logs, reads its database secret',
+      description: 'Pulls the MLflow server image, writes its logs, reads its database and users secrets',
       assumeRolePolicy: assumeEcsTasks,
     });
     new IamRolePolicy(this, 'execution-policy', {
@@ -210,6 +234,7 @@ export class MlflowService extends Construct {
           },
           { Sid: 'WriteLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${logGroup.arn}:*` },
           { Sid: 'ReadDatabaseSecret', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: props.database.masterUserSecretArn },
+          { Sid: 'ReadUserSecrets', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: Object.values(props.credentialSecretArns) },
         ],
       }),
     });
@@ -259,6 +284,7 @@ export class MlflowService extends Construct {
           loadBalancerDnsName: loadBalancer.dnsName,
           artifactsDestination: `s3://${props.artifactBucket.bucketName}/${ARTIFACTS_PREFIX}`,
           database: props.database,
+          credentialSecretArns: props.credentialSecretArns,
         }),
       ]),
     });

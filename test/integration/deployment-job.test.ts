@@ -1,10 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudWatchClient, DescribeAlarmsCommand, GetDashboardCommand, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
 import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DescribeRepositoriesCommand, ECRClient } from '@aws-sdk/client-ecr';
-import { DescribeEndpointCommand, ListEndpointsCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { AddTagsCommand, DeleteTagsCommand, DescribeEndpointCommand, ListEndpointsCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { execa } from 'execa';
 import { MlflowClient } from '../../cli/effects/mlflow.js';
 import { repoRoot } from '../../cli/paths.js';
@@ -65,10 +65,15 @@ elif command == 'leftovers':
  * generated and tagged but not pushed to its ECR (moto's SageMaker does not pull images, so the
  * endpoint still reaches InService); test/integration/container-images.test.ts builds that image from
  * MLflow's Dockerfile, pushes it to a real registry and calls it as SageMaker does. moto also lacks UpdateEndpoint, so a
- * rollout to version 2 is proven by its plan (`--plan-only`): the endpoint updated in place.
+ * rollout to version 2 is proven by its plan (`--plan-only`): the endpoint updated in place; so is
+ * a shadow of version 2 beside version 1 (`--shadow --plan-only`), which `promote` and `shadow-rm`
+ * would roll out again (their rollouts are proven by test/unit/deployment-shadow.test.ts).
  * Where moto keeps less than AWS (an endpoint's DeploymentConfig, a model's network isolation,
  * bucket tags) or cannot evaluate a TLS-only bucket policy, the CLI writes an emulator override
  * (EMULATOR_GAPS in cli/effects/terraform.ts); the Terraform JSON itself is the one AWS gets.
+ *
+ * After the removal, `sync` runs over two projects (a second registered model without @dev): it
+ * rolls out @dev's version on the now empty endpoint, and a second sync changes nothing.
  */
 describe('deployment-job against moto and a real MLflow server', () => {
   let moto: TestMoto;
@@ -259,6 +264,32 @@ describe('deployment-job against moto and a real MLflow server', () => {
     expect(endpoint.EndpointConfigName).toMatch(new RegExp(`^${ENDPOINT}-v1-`));
   }, 900_000);
 
+  it('plans version 2 as a shadow beside version 1: its own model and a new configuration, the serving model kept, the endpoint updated in place', async () => {
+    const result = await deploy('--model', '2', '--shadow', '--plan-only');
+    expect(result.exitCode).toBe(0);
+    const output = JSON.parse(result.stdout);
+    expect(output).toMatchObject({ version: '2', shadowOf: '1', planOnly: true });
+    const { plan } = output;
+    expect(plan.updateInPlace).toEqual(expect.arrayContaining([expect.stringMatching(/^aws_sagemaker_endpoint\./)]));
+    expect(plan.replace).toEqual([expect.stringMatching(/^aws_sagemaker_endpoint_configuration\./)]);
+    // Created: the shadow's model and its release record; the serving version's model stays as it is.
+    expect(plan.add).toBe(3);
+    expect(plan.destroy).toBe(1);
+    expect(result.stderr).toContain('as a shadow beside version 1');
+    const endpoint = await new SageMakerClient(aws()).send(new DescribeEndpointCommand({ EndpointName: ENDPOINT }));
+    expect(endpoint.EndpointConfigName).toMatch(new RegExp(`^${ENDPOINT}-v1-[0-9a-f]{6}$`));
+  }, 900_000);
+
+  it('promote without a shadow is refused (exit 2), and shadow-rm has nothing to do', async () => {
+    const promote = await runCli(['promote', '--project', PROJECT], env);
+    expect(promote.exitCode).toBe(2);
+    expect(promote.stderr).toContain(`${PROJECT}'s endpoint serves version 1 and runs no shadow to promote: deploy one first (make deployment-job project=${PROJECT} model=N shadow=true)`);
+    const removed = await runCli(['shadow-rm', '--project', PROJECT, '--json'], env);
+    expect(removed.exitCode).toBe(0);
+    expect(JSON.parse(removed.stdout)).toEqual({ project: PROJECT, removed: null });
+    expect(removed.stderr).toContain(`Nothing to remove: ${PROJECT} serves version 1 without a shadow`);
+  }, 900_000);
+
   it('monitor compares captured requests with the training baseline and publishes both', async () => {
     const s3 = new S3Client({ ...aws(), forcePathStyle: true });
     const request = JSON.stringify({ dataframe_split: { columns: ['alcohol', 'hue'], data: [[13.0, 1.0], [15.0, 1.2]] } });
@@ -275,6 +306,44 @@ describe('deployment-job against moto and a real MLflow server', () => {
     expect(alcohol.baseline.mean).toBeGreaterThan(12);
     const listed = await new CloudWatchClient(aws()).send(new ListMetricsCommand({ Namespace: NAMESPACE, MetricName: 'FeatureMean' }));
     expect(listed.Metrics?.map((metric) => metric.Dimensions?.find((d) => d.Name === 'Source')?.Value)).toContain('captured');
+  }, 300_000);
+
+  it("monitor compares a shadow's answers with production's on the same captured requests and publishes the agreement", async () => {
+    // moto lacks UpdateEndpoint, so the shadow rollout planned above cannot be applied here: the
+    // endpoint gets the tag that rollout sets, and each variant the capture files SageMaker writes.
+    const sagemaker = new SageMakerClient(aws());
+    const { EndpointArn } = await sagemaker.send(new DescribeEndpointCommand({ EndpointName: ENDPOINT }));
+    await sagemaker.send(new AddTagsCommand({ ResourceArn: EndpointArn, Tags: [{ Key: 'shadow-model-version', Value: '2' }] }));
+    const s3 = new S3Client({ ...aws(), forcePathStyle: true });
+    const request = (row: number[]) => JSON.stringify({ dataframe_split: { columns: ['alcohol', 'hue'], data: [row] } });
+    const line = (id: string, row: number[], prediction: number) =>
+      JSON.stringify({
+        captureData: {
+          endpointInput: { observedContentType: 'application/json', mode: 'INPUT', data: request(row), encoding: 'JSON' },
+          endpointOutput: { observedContentType: 'application/json', mode: 'OUTPUT', data: JSON.stringify({ predictions: [prediction] }), encoding: 'JSON' },
+        },
+        eventMetadata: { eventId: id, inferenceTime: '2026-01-01T00:00:00Z' },
+      });
+    const put = (variant: string, lines: string[]) =>
+      s3.send(new PutObjectCommand({ Bucket: `${ENDPOINT}-serving`, Key: `deployments/${PROJECT}/data-capture/${ENDPOINT}/${variant}/2026/01/01/01/answers.jsonl`, Body: `${lines.join('\n')}\n` }));
+    await put('primary', [line('p1', [13, 1], 0), line('p2', [14, 1], 1), line('p3', [12, 1], 2), line('p4', [11, 1], 1)]);
+    await put('shadow', [line('s1', [13, 1], 0), line('s2', [14, 1], 2), line('s3', [12, 1], 2), line('s4', [11, 1], 1)]);
+    try {
+      const result = await runCli(['monitor', '--project', PROJECT, '--json'], env);
+      expect(result.exitCode).toBe(0);
+      expect(JSON.parse(result.stdout).shadow).toMatchObject({ version: '2', requests: 4, unpaired: 0, comparison: { kind: 'classification', agreementPercent: 75, predictions: 4 } });
+      expect(result.stderr).toContain('Shadow version 2 against version 1: agree on 75% of 4 predictions on 4 requests');
+      const listed = await new CloudWatchClient(aws()).send(new ListMetricsCommand({ Namespace: NAMESPACE, MetricName: 'ShadowAgreementPercent' }));
+      expect(listed.Metrics?.map((metric) => metric.Dimensions)).toEqual([
+        [
+          { Name: 'Project', Value: PROJECT },
+          { Name: 'Version', Value: '2' },
+          { Name: 'ProductionVersion', Value: '1' },
+        ],
+      ]);
+    } finally {
+      await sagemaker.send(new DeleteTagsCommand({ ResourceArn: EndpointArn, TagKeys: ['shadow-model-version'] }));
+    }
   }, 300_000);
 
   it('-rm leaves nothing of the deployment behind, and a second -rm has nothing to do', async () => {
@@ -297,4 +366,47 @@ describe('deployment-job against moto and a real MLflow server', () => {
     expect(again.exitCode).toBe(0);
     expect(again.stderr).toContain('Nothing to remove');
   }, 900_000);
+
+  describe('sync follows the @dev alias of every ML project', () => {
+    const OTHER = 'other-project';
+    let syncEnv: typeof env;
+
+    beforeAll(async () => {
+      // Two projects: the test project, and another registered model (same files) that has versions but no @dev.
+      const projectsDir = join(workDir, 'ml-projects');
+      mkdirSync(projectsDir);
+      for (const name of [PROJECT, OTHER]) symlinkSync(join(repoRoot, 'ml-projects', PROJECT), join(projectsDir, name));
+      const client = new MlflowClient(mlflow.url);
+      const v1 = await client.modelVersion(PROJECT, '1');
+      await client.call('POST', 'registered-models/create', { name: OTHER });
+      await client.call('POST', 'model-versions/create', { name: OTHER, source: v1!.source, run_id: v1!.run_id, model_id: v1!.source.replace(/^models:\//, '') });
+      await client.setModelAlias(OTHER, 'prod', '1');
+      await client.setModelAlias(PROJECT, 'dev', '2');
+      syncEnv = { ...env, MLOPS_PROJECTS_DIR: projectsDir };
+    });
+
+    it("rolls out @dev's version where the endpoint serves none, and never touches the project without @dev", async () => {
+      const result = await runCli(['sync', '--image-build', 'skip'], syncEnv);
+      expect(result.exitCode).toBe(0);
+      expect(result.stdout.trim().split('\n')).toEqual([`${OTHER}  skipped     no alias @dev`, `${PROJECT}   rolled out  version 2 (was not deployed)`]);
+      const sagemaker = new SageMakerClient(aws());
+      const endpoint = await sagemaker.send(new DescribeEndpointCommand({ EndpointName: ENDPOINT }));
+      expect(endpoint.EndpointStatus).toBe('InService');
+      expect(endpoint.EndpointConfigName).toMatch(new RegExp(`^${ENDPOINT}-v2-`));
+      expect((await sagemaker.send(new ListEndpointsCommand({}))).Endpoints?.map((found) => found.EndpointName)).toEqual([ENDPOINT]);
+    }, 900_000);
+
+    it('a second sync finds every endpoint in step and changes nothing', async () => {
+      const result = await runCli(['sync', '--image-build', 'skip', '--json'], syncEnv);
+      expect(result.exitCode).toBe(0);
+      expect(JSON.parse(result.stdout)).toEqual({
+        alias: 'dev',
+        projects: [
+          { project: OTHER, result: 'skipped', detail: 'no alias @dev' },
+          { project: PROJECT, result: 'unchanged', version: '2' },
+        ],
+      });
+      expect(result.stderr).not.toContain('rolling out');
+    }, 300_000);
+  });
 });

@@ -24,17 +24,29 @@ const record = (version: string): ReleaseRecord => ({
   modelMetrics: { accuracy: 0.93, f1_macro: 0.91 },
   features: ['alcohol', 'hue'],
   featureStatistics: { alcohol: { count: 133, mean: 13, std: 0.8, min: 11, max: 14.8 } },
+  servingInputExample: '{"dataframe_split": {"columns": ["alcohol", "hue"], "data": [[13.0, 1.0]]}}',
 });
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = Record<string, any>;
 
-function synth(options: { version?: string; settings?: Json; project?: MlProject; imageTag?: string } = {}): Json {
+function synth(options: { version?: string; settings?: Json; project?: MlProject; imageTag?: string; shadow?: string } = {}): Json {
   const version = options.version ?? '3';
   const outdir = mkdtempSync(join(tmpdir(), 'mlops-synth-deployment-'));
   const settings = parseSettings(JSON.stringify(options.settings ?? {}), 'settings.json');
+  const shadow = options.shadow === undefined ? undefined : { modelVersion: options.shadow, release: { imageTag: `v${options.shadow}-fedcba9876543210`, record: record(options.shadow) } };
   const [dir] = synthesize(
-    (app) => [buildDeploymentStack(app, { environment, settings }, options.project ?? instanceProject, version, { imageTag: options.imageTag ?? `v${version}-0123456789abcdef`, record: record(version) })],
+    (app) => [
+      buildDeploymentStack(
+        app,
+        { environment, settings },
+        options.project ?? instanceProject,
+        version,
+        { imageTag: options.imageTag ?? `v${version}-0123456789abcdef`, record: record(version) },
+        undefined,
+        shadow,
+      ),
+    ],
     outdir,
   );
   return JSON.parse(readFileSync(join(dir, 'cdk.tf.json'), 'utf8'));
@@ -196,6 +208,82 @@ describe('DeploymentStack rollouts', () => {
   });
 });
 
+describe('DeploymentStack with a shadow', () => {
+  const plain = synth({ version: '3' });
+  const config = synth({ version: '3', shadow: '4', settings: { deployment: { shadow_sampling_percent: 50 } } });
+  const configuration = only(config, 'aws_sagemaker_endpoint_configuration');
+  const models = Object.values(config.resource.aws_sagemaker_model) as Json[];
+  const modelOf = (version: string) => models.find((model) => model.primary_container.image.endsWith(`:v${version}-${version === '3' ? '0123456789abcdef' : 'fedcba9876543210'}`))!;
+
+  it('without a shadow has no shadow variant, model, record or dashboard row, and outputs it as empty', () => {
+    expect(only(plain, 'aws_sagemaker_endpoint_configuration').shadow_production_variants).toBeUndefined();
+    expect(Object.keys(plain.resource.aws_sagemaker_model)).toHaveLength(1);
+    expect(plain.output.shadow_model_version.value).toBe('');
+    expect(only(plain, 'aws_cloudwatch_dashboard').dashboard_body).not.toContain('## Shadow');
+  });
+
+  it('serves the same production variant and model as without the shadow, the serving variant unchanged', () => {
+    expect(configuration.production_variants).toEqual(only(plain, 'aws_sagemaker_endpoint_configuration').production_variants);
+    expect(modelOf('3')).toEqual(only(plain, 'aws_sagemaker_model'));
+  });
+
+  it('runs the candidate as a shadow variant of its own model on the same instances, copied the share of requests the settings name', () => {
+    expect(configuration.shadow_production_variants).toEqual([
+      {
+        variant_name: 'shadow',
+        model_name: expect.stringMatching(/^\$\{aws_sagemaker_model\..*shadow-model.*\.name\}$/),
+        instance_type: 'ml.t2.medium',
+        initial_instance_count: 1,
+        initial_variant_weight: 0.5,
+        container_startup_health_check_timeout_in_seconds: 600,
+      },
+    ]);
+    expect(modelOf('4').name).toMatch(/^acme-dev-churn-v4-[0-9a-f]{6}$/);
+    expect(modelOf('4').enable_network_isolation).toBe(true);
+    expect(modelOf('4').vpc_config).toEqual(modelOf('3').vpc_config);
+    expect(modelOf('4').lifecycle).toEqual({ create_before_destroy: true });
+  });
+
+  it('captures both variants (each under its own variant path) with the configuration’s data capture', () => {
+    expect(configuration.data_capture_config).toEqual(only(plain, 'aws_sagemaker_endpoint_configuration').data_capture_config);
+  });
+
+  it('names the configuration after both versions, so adding, replacing or dropping a shadow is a new configuration on the same endpoint', () => {
+    expect(configuration.name).toMatch(/^acme-dev-churn-v3-s4-[0-9a-f]{6}$/);
+    const other = only(synth({ version: '3', shadow: '5' }), 'aws_sagemaker_endpoint_configuration');
+    expect(other.name).toMatch(/^acme-dev-churn-v3-s5-/);
+    expect(only(config, 'aws_sagemaker_endpoint').name).toBe(only(plain, 'aws_sagemaker_endpoint').name);
+    expect(Object.keys(config.resource.aws_sagemaker_endpoint)).toEqual(Object.keys(plain.resource.aws_sagemaker_endpoint));
+  });
+
+  it('gives the promoted version (served as production) a model name other than its shadow model’s, so both can exist during the rollout', () => {
+    const promoted = only(synth({ version: '4', imageTag: 'v4-fedcba9876543210' }), 'aws_sagemaker_model');
+    expect(promoted.primary_container.image).toBe(modelOf('4').primary_container.image);
+    expect(promoted.name).not.toBe(modelOf('4').name);
+  });
+
+  it('tags the endpoint with the shadow version, keeps both release records, and outputs the shadow for promote and shadow-rm', () => {
+    expect(only(config, 'aws_sagemaker_endpoint').tags).toEqual({ 'ml-project': 'churn', 'model-version': '3', 'shadow-model-version': '4' });
+    expect((Object.values(config.resource.aws_s3_object) as Json[]).map((object) => object.key).sort()).toEqual(['deployments/churn/releases/v3.json', 'deployments/churn/releases/v4.json']);
+    expect(config.output.shadow_model_version.value).toBe('4');
+    expect(config.output.shadow_image_uri.value).toMatch(/:v4-fedcba9876543210$/);
+  });
+
+  it('draws a shadow row beside production on the dashboard, with both variants in the same graphs', () => {
+    const body = JSON.parse(only(config, 'aws_cloudwatch_dashboard').dashboard_body);
+    expect(body.widgets.filter((widget: Json) => widget.type === 'text').map((widget: Json) => widget.properties.markdown)).toContainEqual(expect.stringMatching(/^## Shadow: version 4 /));
+    const latency = body.widgets.find((widget: Json) => widget.properties.title === 'Shadow vs production: model latency (µs)');
+    expect(latency.properties.metrics.map((metric: Json[]) => metric.slice(0, 6))).toEqual([
+      ['AWS/SageMaker', 'ModelLatency', 'EndpointName', 'acme-dev-churn', 'VariantName', 'primary'],
+      ['AWS/SageMaker', 'ModelLatency', 'EndpointName', 'acme-dev-churn', 'VariantName', 'shadow'],
+    ]);
+  });
+
+  it('still rolls back on the serving variant’s alarms alone (a failing shadow answers nobody)', () => {
+    for (const alarm of Object.values(config.resource.aws_cloudwatch_metric_alarm) as Json[]) expect(alarm.dimensions.VariantName).toBe('primary');
+  });
+});
+
 describe('DeploymentStack serverless', () => {
   const config = synth({ project: serverlessProject });
   const configuration = only(config, 'aws_sagemaker_endpoint_configuration');
@@ -258,6 +346,20 @@ describe('ModelEndpoint validation', () => {
     expect(message).toContain('dataCapture is not available for serverless endpoints');
     expect(message).toContain('dataCapture.samplingPercent 0 must be a whole number from 1 to 100');
     expect(message).toContain('rollbackAlarmNames must name at least one alarm');
+  });
+
+  it('refuses a shadow on a serverless endpoint, and a shadow of the served version', () => {
+    const shadow = { modelVersion: '1', imageUri: 'repo:v1', imageTag: 'v1', samplingPercent: 0 };
+    let message = '';
+    try {
+      build({ networkIsolation: false, shadow })();
+    } catch (error) {
+      expect(error).toBeInstanceOf(UsageError);
+      message = (error as Error).message;
+    }
+    expect(message).toContain('shadow is not available for serverless endpoints');
+    expect(message).toContain('shadow.modelVersion 1 is the served version');
+    expect(message).toContain('shadow.samplingPercent 0 must be a whole number from 1 to 100');
   });
 
   it('refuses a rollout limit beyond the AWS provider’s fixed 60-minute wait', () => {

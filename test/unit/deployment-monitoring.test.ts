@@ -133,8 +133,10 @@ describe('release record', () => {
   });
 
   it('reads a record back and refuses something else', () => {
-    const record = { mlProject: 'churn', modelVersion: '3', runId: 'r', modelMetrics: { acc: 1 }, features: ['a'], featureStatistics: null };
+    const record = { mlProject: 'churn', modelVersion: '3', runId: 'r', modelMetrics: { acc: 1 }, features: ['a'], featureStatistics: null, servingInputExample: '{"inputs": [1]}' };
     expect(parseReleaseRecord(JSON.stringify(record))).toEqual(record);
+    // A record written before input examples were kept reads back without one.
+    expect(parseReleaseRecord(JSON.stringify({ ...record, servingInputExample: undefined }))?.servingInputExample).toBeNull();
     expect(parseReleaseRecord('{"x":1}')).toBeUndefined();
     expect(parseReleaseRecord('nope')).toBeUndefined();
   });

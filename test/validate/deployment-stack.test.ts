@@ -20,18 +20,20 @@ const serverless: MlProject = {
  */
 describe('deployment stack passes tofu validate', () => {
   it.each([
-    ['instances in the MLflow server stack’s private subnets, with data capture', project, {}],
-    ['serverless, no capture, no VPC', serverless, {}],
-    ['own tracking server: own bucket, VPC of the settings with every subnet', project, { tracking_uri: 'https://mlflow.example.com', deployment: { vpc_id: 'vpc-0abc' } }],
-  ])('%s', async (_label, mlProject, settings) => {
+    // Every row has all four values: jest takes a test function with more parameters than the row for one awaiting `done`.
+    ['instances in the MLflow server stack’s private subnets, with data capture', project, {}, null],
+    ['serverless, no capture, no VPC', serverless, {}, null],
+    ['own tracking server: own bucket, VPC of the settings with every subnet', project, { tracking_uri: 'https://mlflow.example.com', deployment: { vpc_id: 'vpc-0abc' } }, null],
+    ['instances with a shadow version beside the served one', project, {}, '8'],
+  ])('%s', async (_label, mlProject, settings, shadowVersion: string | null) => {
     const outdir = mkdtempSync(join(tmpdir(), 'mlops-validate-deployment-'));
+    const release = (version: string) => ({
+      imageTag: `v${version}-0123456789abcdef`,
+      record: { mlProject: 'churn', modelVersion: version, runId: 'r', modelMetrics: { accuracy: 0.9 }, features: ['a'], featureStatistics: null, servingInputExample: null },
+    });
+    const shadow = shadowVersion ? { modelVersion: shadowVersion, release: release(shadowVersion) } : undefined;
     const [dir] = synthesize(
-      (app) => [
-        buildDeploymentStack(app, { environment, settings: parseSettings(JSON.stringify(settings), 'settings.json') }, mlProject, '7', {
-          imageTag: 'v7-0123456789abcdef',
-          record: { mlProject: 'churn', modelVersion: '7', runId: 'r', modelMetrics: { accuracy: 0.9 }, features: ['a'], featureStatistics: null },
-        }),
-      ],
+      (app) => [buildDeploymentStack(app, { environment, settings: parseSettings(JSON.stringify(settings), 'settings.json') }, mlProject, '7', release('7'), undefined, shadow)],
       outdir,
     );
     const result = await validateStack(dir);

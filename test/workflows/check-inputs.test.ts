@@ -73,6 +73,23 @@ describe('.github/scripts/check-inputs.sh', () => {
     expect(result.stdout).toContain('::notice title=model ignored::');
   });
 
+  test("deployment-job's promote and shadow-rm actions need no model; shadow is true or false and used by apply alone", () => {
+    const choices = 'apply destroy promote shadow-rm';
+    const run = (inputs: Record<string, string>) => {
+      const result = spawnSync('bash', [script], { env: { PATH: process.env.PATH ?? '', ACTION_CHOICES: choices, ...Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])) }, encoding: 'utf8' });
+      return { status: result.status, stdout: result.stdout };
+    };
+    expect(run({ action: 'apply', environment: 'dev', project: 'test-project', model: '4', shadow: 'true' })).toMatchObject({ status: 0, stdout: expect.stringContaining('shadow=true') });
+    expect(run({ action: 'promote', environment: 'dev', project: 'test-project', model: '', shadow: 'false' }).status).toBe(0);
+    expect(run({ action: 'shadow-rm', environment: 'dev', project: 'test-project', model: '', shadow: 'true' }).stdout).toContain('::notice title=shadow ignored::');
+    const bad = run({ action: 'promot', environment: 'dev', project: 'test-project', model: '4', shadow: 'yes' });
+    expect(bad.status).toBe(2);
+    expect(bad.stdout).toContain('action="promot" must be apply, destroy, promote, shadow-rm');
+    expect(bad.stdout).toContain('shadow="yes" must be true or false');
+    // Without ACTION_CHOICES (every other workflow) promote is not an action.
+    expect(checkInputs({ action: 'promote', environment: 'dev' }).stdout).toContain('action="promote" must be apply or destroy');
+  });
+
   test.each(candidates)('environment "%s": accepted exactly when the CLI accepts it as TF_VAR_env_name', (name) => {
     const cli = environmentPartViolations(name, MAX_ENV_NAME_LENGTH).length === 0;
     expect(accepts({ environment: name })).toBe(cli);

@@ -279,7 +279,8 @@ export function recipeVariables(recipe: string[]): { required: Set<string>; opti
   const required = new Set<string>();
   const optional = new Set<string>();
   for (const line of recipe) {
-    for (const match of line.matchAll(/\$\(if \$[({]([a-z][a-z0-9_]*)[)}]/g)) optional.add(match[1]);
+    // `$(if $(x),…)` and `$(if $(filter true,$(x)),…)` (a boolean flag) read x when it is given.
+    for (const match of line.matchAll(/\$\(if \$[({](?:filter [^,()]*,\$[({])?([a-z][a-z0-9_]*)[)}]/g)) optional.add(match[1]);
     for (const match of line.matchAll(/\$[({]([a-z][a-z0-9_]*)[)}]/g)) if (!optional.has(match[1])) required.add(match[1]);
   }
   return { required, optional };
@@ -366,7 +367,10 @@ export function makeCallViolations(file: string, workflow: Workflow, makefile: M
     if ('action' in inputs) {
       const destroy = /inputs\.action\s*==\s*'destroy'/.test(call.condition);
       const apply = /inputs\.action\s*==\s*'apply'/.test(call.condition);
-      if (!destroy && !apply) violations.push(`${file}: ${call.where} runs \`make ${call.target}\` whatever the action input says (add if: inputs.action == 'apply' or 'destroy')`);
+      // Beyond apply and destroy, an action runs the make target of its own name (promote → make promote).
+      const other = extraActions(inputs.action).find((action) => new RegExp(`inputs\\.action\\s*==\\s*'${action}'`).test(call.condition));
+      if (other && call.target !== other) violations.push(`${file}: ${call.where} runs \`make ${call.target}\` for action ${other}; it runs \`make ${other}\``);
+      if (!destroy && !apply && !other) violations.push(`${file}: ${call.where} runs \`make ${call.target}\` whatever the action input says (add if: inputs.action == 'apply' or 'destroy')`);
       if (destroy && !call.target.endsWith('-rm')) violations.push(`${file}: ${call.where} runs \`make ${call.target}\` for destroy; destroy runs a -rm target`);
       if (apply && call.target.endsWith('-rm')) violations.push(`${file}: ${call.where} runs \`make ${call.target}\` for apply; apply runs the target without -rm`);
     }
@@ -381,6 +385,10 @@ export function makeCallViolations(file: string, workflow: Workflow, makefile: M
 }
 
 // --- Dispatched lifecycle workflows -----------------------------------------------------------------
+
+/** The action choices after apply and destroy (deployment-job: promote, shadow-rm). */
+export const extraActions = (action: { options?: unknown[] } | undefined): string[] =>
+  (action?.options ?? []).slice(2).filter((option): option is string => typeof option === 'string');
 
 export const CHECK_INPUTS_SCRIPT = '.github/scripts/check-inputs.sh';
 
@@ -397,8 +405,8 @@ export function dispatchViolations(file: string, workflow: Workflow): string[] {
   const violations: string[] = [];
   const action = inputs.action;
   if (!action) violations.push(`${file}: no action input (apply / destroy)`);
-  else if (action.type !== 'choice' || JSON.stringify(action.options) !== JSON.stringify(['apply', 'destroy'])) {
-    violations.push(`${file}: input action must be a choice of [apply, destroy], not ${JSON.stringify({ type: action.type, options: action.options })}`);
+  else if (action.type !== 'choice' || JSON.stringify(action.options?.slice(0, 2)) !== JSON.stringify(['apply', 'destroy'])) {
+    violations.push(`${file}: input action must be a choice of [apply, destroy] (then any actions of the step's own), not ${JSON.stringify({ type: action.type, options: action.options })}`);
   }
   if (!inputs.environment) violations.push(`${file}: no environment input`);
   else if (inputs.environment.type !== 'environment') violations.push(`${file}: input environment should be of type environment (a list of the repository's environments)`);

@@ -38,8 +38,8 @@ const EXPECTED: Record<string, { inputs: string[]; apply: string; destroy: strin
   'mlflow-server': { inputs: ['action', 'environment'], apply: 'mlflow-server', destroy: 'mlflow-server-rm', vpn: false },
   'training-job': { inputs: ['action', 'environment', 'project'], apply: 'training-job project=project', destroy: 'training-job-rm project=project', vpn: true },
   'deployment-job': {
-    inputs: ['action', 'environment', 'model', 'project'],
-    apply: 'deployment-job model=model project=project',
+    inputs: ['action', 'environment', 'model', 'project', 'shadow'],
+    apply: 'deployment-job model=model project=project shadow=shadow',
     destroy: 'deployment-job-rm project=project',
     vpn: true,
   },
@@ -55,6 +55,15 @@ describe('lifecycle workflows run the make targets a person runs', () => {
     const calls = makeCalls(doc);
     expect(calls.filter((c) => c.condition.includes("'apply'")).map(describeCall)).toEqual([EXPECTED[name].apply]);
     expect(calls.filter((c) => c.condition.includes("'destroy'")).map(describeCall)).toEqual([EXPECTED[name].destroy]);
+  });
+
+  test('deployment-job deploys a shadow on apply with shadow=true, and its promote and shadow-rm actions run make promote / make shadow-rm', () => {
+    const { doc } = byName('deployment-job');
+    expect(dispatchInputs(doc)?.shadow).toMatchObject({ type: 'boolean', default: false });
+    expect(dispatchInputs(doc)?.action.options).toEqual(['apply', 'destroy', 'promote', 'shadow-rm']);
+    const calls = makeCalls(doc);
+    expect(calls.filter((c) => c.condition.includes("'promote'")).map(describeCall)).toEqual(['promote project=project']);
+    expect(calls.filter((c) => c.condition.includes("'shadow-rm'")).map(describeCall)).toEqual(['shadow-rm project=project']);
   });
 
   test.each(lifecycle)('%s: every make target exists in the Makefile and its variables match the workflow inputs', (name) => {
@@ -94,6 +103,33 @@ describe('lifecycle workflows run the make targets a person runs', () => {
   });
 });
 
+describe('sync.yml: registry-driven releases', () => {
+  const { file, doc, text } = byName('sync');
+  const calls = makeCalls(doc);
+
+  test('dispatch runs make sync or make promote-model project= from= from_uri= by its action input, in the chosen environment', () => {
+    expect(Object.keys(dispatchInputs(doc) ?? {}).sort()).toEqual(['action', 'environment', 'from', 'from_uri', 'project']);
+    expect(dispatchInputs(doc)?.action).toMatchObject({ type: 'choice', options: ['sync', 'promote-model'] });
+    expect(calls.map((call) => `${call.condition} → ${describeCall(call)}`)).toEqual([
+      "inputs.action != 'promote-model' → sync",
+      "inputs.action == 'promote-model' → promote-model from=from from_uri=from_uri project=project",
+    ]);
+    // The action input steers with its own values (sync / promote-model), not apply/destroy.
+    expect(makeCallViolations(file, doc, makefile).filter((violation) => !violation.includes('whatever the action input says'))).toEqual([]);
+    const job = doc.jobs!.sync;
+    expect(job.environment).toBe('${{ inputs.environment || vars.MLOPS_SYNC_ENVIRONMENT }}');
+    expect(job.env?.TF_VAR_env_name).toBe('${{ inputs.environment || vars.MLOPS_SYNC_ENVIRONMENT }}');
+  });
+
+  test('the schedule is off until MLOPS_SYNC_ENVIRONMENT names an environment, and the inputs are checked before the environment job', () => {
+    expect((doc.on as { schedule: { cron: string }[] }).schedule).toHaveLength(1);
+    expect(String((doc.jobs!['check-inputs'] as { if?: string }).if)).toBe("github.event_name != 'schedule' || vars.MLOPS_SYNC_ENVIRONMENT != ''");
+    expect(doc.jobs!.sync.needs).toBe('check-inputs');
+    expect(text).toMatch(/group: mlops-\$\{\{ inputs\.environment \|\| vars\.MLOPS_SYNC_ENVIRONMENT \}\}-sync\n\s+cancel-in-progress: false/);
+    expect(vpnViolations(file, doc)).toEqual([]);
+  });
+});
+
 describe('every workflow and local action', () => {
   test.each(allFiles.map((f) => [f.file, f] as const))('%s pins every action to a full commit SHA (or exact version) with a release comment', (_, parsed) => {
     expect([...pinViolations(parsed.file, usesOf(parsed.doc)), ...pinCommentViolations(parsed.file, parsed.text)]).toEqual([]);
@@ -117,7 +153,7 @@ describe('every workflow and local action', () => {
         .filter(([, job]) => job.permissions && (job.permissions as Record<string, string>)['id-token'] === 'write')
         .map(([id]) => `${w.file}#${id}`),
     );
-    expect(oidcJobs.sort()).toEqual(lifecycle.map((name) => `.github/workflows/${name}.yml#${name}`).sort());
+    expect(oidcJobs.sort()).toEqual([...lifecycle, 'sync'].map((name) => `.github/workflows/${name}.yml#${name}`).sort());
   });
 
   test('the README names every variable and secret the workflows read, and every workflow', () => {
@@ -187,6 +223,15 @@ describe('the checks catch bad workflows', () => {
     expect(violations).toMatch(/without model=, which its recipe reads/);
     expect(violations).toMatch(/whatever the action input says/);
     expect(violations).toMatch(/input project reaches no make call/);
+  });
+
+  test('a boolean flag variable is optional, and an action beyond apply/destroy must run the make target of its name', () => {
+    expect([...recipeVariables(['$(MLOPS) deployment-job --project "$(project)" $(if $(filter true,$(shadow)),--shadow)']).optional]).toEqual(['shadow']);
+    const { file, doc } = workflow(
+      ['  run:', '    steps:', "      - if: inputs.action == 'promote'", '        env: { PROJECT: "${{ inputs.project }}" }', '        run: make training-job project="$PROJECT"'].join('\n'),
+      '      action: { type: choice, options: [apply, destroy, promote] }\n      environment: { type: environment }\n      project: { type: string }',
+    );
+    expect(makeCallViolations(file, doc, makefileFixture)).toEqual(['bad.yml: jobs.run.steps[0] runs `make training-job` for action promote; it runs `make promote`']);
   });
 
   test('a moving tag, a branch, a short SHA and an unpinned image are refused; SHAs, exact versions and local actions pass', () => {

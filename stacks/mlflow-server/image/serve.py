@@ -3,7 +3,8 @@
 Builds the backend-store URI from the DB_* environment (DB_USERNAME and DB_PASSWORD arrive as ECS
 secrets from the RDS-managed secret), URL-quoting the credentials, with TLS to the database verified
 against the RDS CA bundle; upgrades the database schema in-process; then replaces itself with
-`mlflow server <the container's arguments>`. The URI travels in MLFLOW_BACKEND_STORE_URI, never on a
+`mlflow server <the container's arguments>`; with `--app-name basic-auth`, auth_setup.py first makes
+the auth database, its config file and the users. The URI travels in MLFLOW_BACKEND_STORE_URI, never on a
 command line. MLOPS_SERVE_DRY_RUN=1 prints what would run (password masked) and exits.
 """
 
@@ -41,6 +42,11 @@ def main(argv):
     from mlflow.db import commands as db_commands
 
     db_commands.main(["upgrade", uri], standalone_mode=False)
+    if "basic-auth" in argv:
+        import auth_setup
+
+        auth_uri = backend_store_uri({**os.environ, "DB_NAME": os.environ.get("MLOPS_AUTH_DB_NAME", "")})
+        os.environ.update(auth_setup.prepare(uri, auth_uri, os.environ))
     os.environ["MLFLOW_BACKEND_STORE_URI"] = uri
     os.execvp(command[0], command)
 
