@@ -326,7 +326,7 @@ describe('promote and shadow-rm', () => {
         init: async () => undefined,
         plan: async (dir: string) => {
           planned.push(JSON.parse(readFileSync(join(dir, 'cdk.tf.json'), 'utf8')));
-          return { add: 2, change: 1, destroy: 2, replace: [], updateInPlace: ['aws_sagemaker_endpoint.endpoint'] };
+          return { add: 2, change: 1, destroy: 2, replace: [], updateInPlace: ['aws_sagemaker_endpoint.endpoint'], resources: [] };
         },
         applyPlan: async () => {
           const stack = planned[planned.length - 1];

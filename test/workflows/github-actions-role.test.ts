@@ -345,8 +345,8 @@ const SERVICE_OF_TYPE: [RegExp, string][] = [
   [/^aws_acm_/, 'acm'],
   [/^aws_appautoscaling_/, 'application-autoscaling'],
 ];
-/** Types that call no AWS API that needs a permission (or none at all). */
-const NO_PERMISSION_NEEDED = /^aws_(iam_policy_document|partition|caller_identity|region|default_tags|arn)$/;
+/** Types that call no AWS API that needs a permission (or none at all; aws_elb_service_account is a table inside the provider). */
+const NO_PERMISSION_NEEDED = /^aws_(iam_policy_document|partition|caller_identity|region|default_tags|arn|elb_service_account)$/;
 
 const ACCOUNT = '123456789012';
 const REGION = 'eu-west-1';
