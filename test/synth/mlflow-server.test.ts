@@ -218,19 +218,23 @@ describe('MlflowServerStack (defaults: postgres, VPN on)', () => {
     const container = containerOf(config);
     const secretArn = '${aws_db_instance.' + Object.keys(config.resource.aws_db_instance)[0] + '.master_user_secret[0].secret_arn}';
 
-    it('gets the database credentials as ECS secrets from the RDS-managed secret, never as plain environment', () => {
-      expect(container.secrets).toEqual([
-        { name: 'DB_PASSWORD', valueFrom: `${secretArn}:password::` },
-        { name: 'DB_USERNAME', valueFrom: `${secretArn}:username::` },
-      ]);
-      const environmentText = JSON.stringify(container.environment);
-      expect(environmentText).not.toMatch(/PASSWORD|secret/i);
+    it('gets the ARN of the RDS-managed secret, never its value: the server reads the current password for each new connection', () => {
+      expect(container.secrets).toBeUndefined();
+      expect(container.environment).toContainEqual({ name: 'DB_SECRET_ARN', value: secretArn });
+      const names = container.environment.map((entry: Block) => entry.name);
+      expect(names.filter((name: string) => /PASSWORD|USER/i.test(name))).toEqual([]);
       expect(container.environment).toContainEqual({ name: 'DB_HOST', value: expect.stringMatching(/aws_db_instance\..*\.address/) });
     });
 
-    it('lets the execution role read exactly that secret', () => {
-      const policy = byName(config, 'aws_iam_role_policy', 'mlflow-execution').policy as string;
-      expect(policy).toContain(`"Action" = ["secretsmanager:GetSecretValue"], "Resource" = ${secretArn.slice(2, -1)}`);
+    it('lets only the task role read that secret, with GetSecretValue on exactly its ARN; no KMS grant for the AWS-managed key', () => {
+      const taskPolicy = byName(config, 'aws_iam_role_policy', 'mlflow-artifacts').policy as string;
+      expect(taskPolicy).toContain(`{"Sid" = "ReadDatabaseSecret", "Effect" = "Allow", "Action" = ["secretsmanager:GetSecretValue"], "Resource" = ${secretArn.slice(2, -1)}}`);
+      const taskRole = addressOf(config, 'aws_iam_role', (role) => role.name === 'acme-ml-dev-mlflow-task');
+      expect(byName(config, 'aws_iam_role_policy', 'mlflow-artifacts').role).toBe(`\${${taskRole}.id}`);
+      // Every other policy of the stack: no Secrets Manager or KMS action, nothing on "*" beyond the ECR token.
+      const policies = resources(config, 'aws_iam_role_policy').map((policy) => policy.policy as string);
+      expect(policies.join('\n').match(/secretsmanager:|kms:/g)).toEqual(['secretsmanager:']);
+      expect(only(config, 'aws_db_instance').master_user_secret_kms_key_id).toBeUndefined();
     });
 
     it('serves artifacts through the server from the artifact bucket', () => {
@@ -246,8 +250,14 @@ describe('MlflowServerStack (defaults: postgres, VPN on)', () => {
       expect(container.image).toMatch(/^\$\{aws_ecr_repository\..*\.repository_url\}:abc123$/);
     });
 
-    it('checks MLflow /health in the container and in the target group', () => {
-      expect(container.healthCheck.command.join(' ')).toContain("urlopen('http://127.0.0.1:5000/health'");
+    it('checks the server and a new database connection in the container, so ECS replaces a task that cannot connect; /health in the target group', () => {
+      expect(container.healthCheck).toEqual({
+        command: ['CMD', 'python', '/opt/mlflow/healthcheck.py', 'http://127.0.0.1:5000/health'],
+        interval: 30,
+        timeout: 10,
+        retries: 3,
+        startPeriod: 90,
+      });
       expect(only(config, 'aws_lb_target_group').health_check).toMatchObject({ path: '/health', matcher: '200', enabled: true });
       expect(only(config, 'aws_lb_target_group')).toMatchObject({ target_type: 'ip', port: 5000, protocol: 'HTTP' });
     });
