@@ -12,7 +12,7 @@ ENV_MANAGER := $(if $(env_manager),--env-manager "$(env_manager)")
 SOURCES := $(shell find core cli stacks -name '*.ts') cli/settings.json tsconfig.json
 
 .PHONY: help install tools python-tools build synth test demo new-project \
-	status mlflow-server mlflow-server-rm vpn-config training-job training-job-rm deployment-job deployment-job-rm monitor unlock \
+	status mlflow-server mlflow-server-rm vpn-config training-job training-job-rm deployment-job deployment-job-rm promote-model sync monitor unlock \
 	local-mlflow-server local-mlflow-server-rm local-training local-deployment local-deployment-rm \
 	local-deployment-test local-batch-inference
 
@@ -58,6 +58,10 @@ deployment-job: dist python-tools ## Deploy project=x model=N|latest|@alias to i
 	$(WITH_PYTHON) $(MLOPS) deployment-job --project "$(project)" --model "$(model)"
 deployment-job-rm: dist ## Remove project=x's endpoint and everything of its deployment (asks first unless CI is set)
 	$(WITH_PYTHON) $(MLOPS) deployment-job-rm --project "$(project)"
+promote-model: dist python-tools ## Point project=x's alias to=ENV (default TF_VAR_env_name) at the version alias from=ENV names, tagged who/when/from where; from_uri=URL: the source's own MLflow server (the version is copied)
+	$(WITH_PYTHON) $(MLOPS) promote-model --project "$(project)" --from "$(from)" $(if $(to),--to "$(to)") $(if $(from_uri),--from-tracking-uri "$(from_uri)")
+sync: dist python-tools ## Deploy every ML project's @ENV version (ENV = TF_VAR_env_name) where its endpoint serves another; one line per project, exit 1 if any failed
+	$(WITH_PYTHON) $(MLOPS) sync
 monitor: dist ## Compare project=x's captured requests with its training baseline; publishes to the dashboard
 	$(MLOPS) monitor --project "$(project)"
 unlock: dist ## Break stack=ID's stale Terraform lock (mlflow-server, training-x, deployment-x): shows the holder, refuses while it may be alive, asks first unless CI is set

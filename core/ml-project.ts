@@ -6,6 +6,7 @@ import {
   type ResourceRequirements,
   type ResourceType,
 } from './settings/resource-requirements.js';
+import { parseSchedule, type TrainingSchedule } from './training/schedule.js';
 
 /** The longest ML project name: `<project>-<env>-<name>-<suffix>` must fit every AWS name it feeds. */
 export const MAX_ML_PROJECT_NAME_LENGTH = 20;
@@ -35,13 +36,15 @@ export interface RequirementsFile {
   readonly deployment: Partial<Record<ResourceType, number>>;
   /** `"deployment": {"serverless": {...}}` asks for serverless inference. */
   readonly serverless?: { memoryMiB: number; maxConcurrency: number };
+  /** `"schedule": "cron(…)" | "rate(…)"` retrains on a schedule (EventBridge Scheduler, UTC). */
+  readonly schedule?: TrainingSchedule;
 }
 
 /** Checks a parsed `resource-requirements.json` document; every violation names `path` (the file) and the section. */
 export function parseRequirementsDocument(raw: unknown, path: string): RequirementsFile {
   const sections: Record<string, unknown> = Array.isArray(raw) ? { training: raw } : ((raw ?? {}) as Record<string, unknown>);
   const violations: string[] = [];
-  const allowed = ['training', 'deployment'];
+  const allowed = ['training', 'deployment', 'schedule'];
   for (const key of Object.keys(sections)) {
     if (!allowed.includes(key)) violations.push(`unknown section "${key}"; allowed: a list of entries, or an object with ${allowed.join(', ')}`);
   }
@@ -66,8 +69,14 @@ export function parseRequirementsDocument(raw: unknown, path: string): Requireme
     }
   }
   const deployment = parseSection('deployment', deploymentEntries);
+  let schedule: TrainingSchedule | undefined;
+  if (sections.schedule !== undefined) {
+    const parsed = parseSchedule(sections.schedule, 'schedule');
+    violations.push(...parsed.violations);
+    schedule = parsed.schedule;
+  }
   if (violations.length > 0) throw new UsageError(violationsMessage(`${path} is invalid`, violations));
-  return { path, training, deployment, serverless };
+  return { path, training, deployment, serverless, ...(schedule ? { schedule } : {}) };
 }
 
 /** The project's training requirements merged over the settings' defaults. */

@@ -20,6 +20,7 @@ export const AWS_NAME_LIMITS = {
   secret: 512,
   dashboard: 255,
   alarm: 255,
+  schedule: 64,
 } as const;
 
 export type AwsNameKind = keyof typeof AWS_NAME_LIMITS;
@@ -111,6 +112,10 @@ export function sharedParameterNames({ project, envName }: EnvironmentNames) {
     privateSubnetIds: `${prefix}/private-subnet-ids`,
     mlflowClientSecurityGroupId: `${prefix}/client-security-group-id`,
     artifactBucket: `${prefix}/artifact-bucket`,
+    /** The ARN of the training jobs' MLflow credential secret (their Batch job definitions name it). */
+    trainingCredentialSecretArn: `${prefix}/training-credential-secret-arn`,
+    /** The project CA's certificate that signed the load balancer's, base64 of the PEM (core/training/mlflow-ca.ts): written by the CLI, which holds the CA. */
+    caCertificate: `${prefix}/ca-certificate`,
   };
 }
 
@@ -120,4 +125,33 @@ export function sharedParameterNames({ project, envName }: EnvironmentNames) {
  */
 export function vpnServerCertificateParameterName(environment: EnvironmentNames): string {
   return `${sharedParameterNames(environment).prefix}/vpn/server-certificate-arn`;
+}
+
+/**
+ * The MLflow server's own name inside its VPC (a private hosted zone the VPC and the VPN clients
+ * resolve): the load balancer's certificate is issued for it before the load balancer exists, and
+ * the tracking URI stays the same when the load balancer is replaced.
+ */
+export function mlflowServerDomain({ project, envName }: EnvironmentNames) {
+  const zone = `${project}-${envName}.internal`;
+  return { zone, host: `mlflow.${zone}` };
+}
+
+/** The SSM parameter through which the CLI hands the stack the ARN of the load balancer's certificate (issued by the project's CA). */
+export function mlflowLoadBalancerCertificateParameterName(environment: EnvironmentNames): string {
+  return `${sharedParameterNames(environment).prefix}/load-balancer-certificate-arn`;
+}
+
+/** The MLflow users the stack makes credentials for: the server's admin, training jobs and the mlops CLI. */
+export const MLFLOW_USERS = { admin: 'admin', training: 'training-jobs', cli: 'mlops-cli' } as const;
+export type MlflowUserRole = keyof typeof MLFLOW_USERS;
+
+/**
+ * The Secrets Manager secrets holding each MLflow user's credential, JSON `{"username", "password"}`:
+ * Terraform makes the (empty) secrets, the CLI puts a generated password in them, so no password is
+ * in Terraform's configuration or state.
+ */
+export function mlflowCredentialSecretNames({ project, envName }: EnvironmentNames): Record<MlflowUserRole, string> {
+  const prefix = `${project}/${envName}/mlflow-server/credentials`;
+  return { admin: `${prefix}/admin`, training: `${prefix}/training-jobs`, cli: `${prefix}/mlops-cli` };
 }

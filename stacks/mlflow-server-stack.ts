@@ -6,7 +6,10 @@ import { sharedParameterNames, stateKeys } from '../core/naming.js';
 import { type StackConfig } from './common/config.js';
 import { ArtifactBucket } from './mlflow-server/artifact-bucket.js';
 import { ClientVpn } from './mlflow-server/client-vpn.js';
-import { vpnServerCertificateParameterName } from '../core/naming.js';
+import { mlflowCredentialSecretNames, mlflowLoadBalancerCertificateParameterName, vpnServerCertificateParameterName } from '../core/naming.js';
+import { AccessLogBucket } from './mlflow-server/access-log-bucket.js';
+import { MlflowCredentials } from './mlflow-server/mlflow-credentials.js';
+import { VpnServerCertificate } from './mlflow-server/vpn-server-certificate.js';
 import { MlflowDatabase } from './mlflow-server/database.js';
 import { InternalLoadBalancer } from './mlflow-server/internal-load-balancer.js';
 import { MlflowNetwork } from './mlflow-server/network.js';
@@ -21,9 +24,10 @@ export interface MlflowServerStackProps extends StackConfig {
 }
 
 /**
- * The MLflow server: a VPC, the artifact bucket, the RDS backend store, MLflow on ECS Fargate behind
- * an internal load balancer, a Client VPN endpoint (unless switched off), and SSM parameters through
- * which the training and deployment stacks find it.
+ * The MLflow server: a VPC, the artifact bucket, the RDS backend store, MLflow with its basic-auth
+ * app on ECS Fargate behind an internal HTTPS load balancer (certificate from the project's CA,
+ * access logs to their own bucket), its users' credential secrets, a Client VPN endpoint (unless
+ * switched off), and SSM parameters through which the training and deployment stacks find it.
  */
 export class MlflowServerStack extends MlopsStack {
   readonly network: MlflowNetwork;
@@ -31,6 +35,8 @@ export class MlflowServerStack extends MlopsStack {
   readonly database: MlflowDatabase;
   readonly imageRepository: ImageRepository;
   readonly loadBalancer: InternalLoadBalancer;
+  readonly accessLogs: AccessLogBucket;
+  readonly credentials: MlflowCredentials;
   readonly service: MlflowService;
   readonly vpn?: ClientVpn;
   readonly trackingUri: string;
@@ -70,7 +76,12 @@ export class MlflowServerStack extends MlopsStack {
       multiAz: settings.db_multi_az,
     });
     this.imageRepository = new ImageRepository(this, 'image-repository', { name: namer.name('ecrRepository', 'mlflow-server'), keepImages: settings.ecr_keep_images });
+    this.credentials = new MlflowCredentials(this, 'credentials', { secretNames: mlflowCredentialSecretNames(environment) });
+    this.accessLogs = new AccessLogBucket(this, 'access-logs', { namer, accountId: account.accountId, forceDestroy: settings.artifact_bucket_force_destroy });
+    const certificate = new VpnServerCertificate(this, 'load-balancer-certificate', { parameterName: mlflowLoadBalancerCertificateParameterName(environment) });
     this.loadBalancer = new InternalLoadBalancer(this, 'load-balancer', {
+      certificateArn: certificate.certificateArn,
+      accessLogs: this.accessLogs,
       namer,
       vpcId: this.network.vpcId,
       vpcCidr: this.network.vpcCidr,
@@ -94,6 +105,7 @@ export class MlflowServerStack extends MlopsStack {
         securityGroupId: this.database.securityGroupId,
       },
       artifactBucket: this.artifactBucket,
+      credentialSecretArns: this.credentials.secretArns,
       cpu: settings.task_cpu,
       memoryMiB: settings.task_memory_mib,
       minTasks: settings.min_tasks,
@@ -126,6 +138,7 @@ export class MlflowServerStack extends MlopsStack {
       privateSubnetIds: this.network.privateSubnetIds,
       mlflowClientSecurityGroupId: this.loadBalancer.clientSecurityGroupId,
       artifactBucket: this.artifactBucket.bucketName,
+      trainingCredentialSecretArn: this.credentials.secretArns.training,
     });
 
     const outputs: Record<string, { value: unknown; description: string }> = {
@@ -135,6 +148,8 @@ export class MlflowServerStack extends MlopsStack {
       client_security_group_id: { value: this.loadBalancer.clientSecurityGroupId, description: 'Security group for tasks that use MLflow' },
       load_balancer_security_group_id: { value: this.loadBalancer.securityGroupId, description: 'Security group of the internal load balancer' },
       artifact_bucket: { value: this.artifactBucket.bucketName, description: 'MLflow artifact bucket' },
+      access_log_bucket: { value: this.accessLogs.bucketName, description: 'Access logs of the MLflow load balancer' },
+      load_balancer_dns_name: { value: this.loadBalancer.dnsName, description: 'The name the load balancer certificate is issued for' },
       ecr_repository_name: { value: this.imageRepository.repositoryName, description: 'ECR repository of the server image' },
       ecr_repository_url: { value: this.imageRepository.repositoryUrl, description: 'ECR repository URL of the server image' },
       ecs_cluster_name: { value: this.service.clusterName, description: 'ECS cluster of the MLflow service' },

@@ -13,6 +13,7 @@ import { ImageRepository } from './common/image-repository.js';
 import { JobLogGroup } from './training/job-log-group.js';
 import { JobQueue } from './training/job-queue.js';
 import { JobRole } from './training/job-role.js';
+import { RetrainingSchedule } from './training/retraining-schedule.js';
 import { TrainingJobDefinition } from './training/job-definition.js';
 import { trainingResourceNames } from '../core/training/names.js';
 import { TrainingNetwork, type TrainingNetworkProps } from './training/training-network.js';
@@ -33,6 +34,11 @@ export interface TrainingStackProps extends StackConfig {
    * @default from the settings — the MLflow server stack's SSM parameters, or `tracking_uri` with the training network settings
    */
   readonly network?: TrainingNetworkProps['source'];
+  /**
+   * Retrain on this `cron(…)` or `rate(…)` expression (UTC): an EventBridge Scheduler schedule submits the job.
+   * @default none — jobs run only when `training-job` submits them
+   */
+  readonly schedule?: string;
 }
 
 /**
@@ -46,6 +52,8 @@ export class TrainingStack extends MlopsStack {
   readonly names: ReturnType<typeof trainingResourceNames>;
   /** The repository the training image is pushed to before the rest of the stack is applied. */
   readonly repository: ImageRepository;
+  /** Whether jobs log to the stack's own MLflow server (basic auth, the project's CA): their command then writes the CA to a file first. */
+  readonly mlflowAuth: boolean;
 
   constructor(scope: Construct, id: string, props: TrainingStackProps) {
     super(scope, id, { ...props, stateKey: stateKeys.training(props.environment, props.mlProject), stackTag: `training/${props.mlProject}` });
@@ -77,6 +85,7 @@ export class TrainingStack extends MlopsStack {
       name: names.executionRole,
       repositoryArn: repository.repositoryArn,
       logGroupArn: logGroup.logGroupArn,
+      secretArns: network.mlflowAuth ? [network.mlflowAuth.credentialSecretArn] : [],
     });
     const jobRole = new JobRole(this, 'job-role', {
       name: names.jobRole,
@@ -117,7 +126,24 @@ export class TrainingStack extends MlopsStack {
       timeoutSeconds: training.job_timeout_seconds,
       retryAttempts: training.retry_attempts,
       assignPublicIp: network.assignPublicIp,
+      mlflowAuth: network.mlflowAuth,
     });
+    this.mlflowAuth = network.mlflowAuth !== undefined;
+
+    const schedule =
+      props.schedule === undefined
+        ? undefined
+        : new RetrainingSchedule(this, 'schedule', {
+            name: names.schedule,
+            roleName: names.schedulerRole,
+            expression: props.schedule,
+            jobQueueArn: queue.jobQueueArn,
+            jobDefinitionArn: definition.jobDefinitionArn,
+            jobName: `scheduled-${props.mlProject}`,
+            accountId,
+            region: environment.region,
+            partition,
+          });
 
     const outputs: Record<string, string> = {
       repository_name: repository.repositoryName,
@@ -128,6 +154,7 @@ export class TrainingStack extends MlopsStack {
       log_group: logGroup.logGroupName,
       tracking_uri: network.trackingUri,
       compute_environment: computeEnvironment.computeEnvironmentName,
+      ...(schedule ? { schedule_name: schedule.scheduleName } : {}),
     };
     for (const [name, value] of Object.entries(outputs)) new TerraformOutput(this, name, { value });
   }

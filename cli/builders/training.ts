@@ -49,6 +49,7 @@ export function buildTrainingStack(app: App, config: StackConfig, project: MlPro
     imageTag: inputs.imageTag,
     command: trainingCommand(project.name),
     jobPolicy: inputs.jobPolicy,
+    schedule: project.requirementsFile?.schedule?.expression,
   });
 }
 

@@ -9,8 +9,10 @@ import { localTraining } from './local-training.js';
 import { mlflowServer, mlflowServerRm, vpnConfig } from './mlflow-server.js';
 import { monitor } from './monitor.js';
 import { newProject } from './new-project.js';
+import { promoteModel } from './promote-model.js';
 import { settings } from './settings.js';
 import { status } from './status.js';
+import { sync } from './sync.js';
 import { synth } from './synth.js';
 import { trainingJob, trainingJobRm } from './training-job.js';
 import { unlock } from './unlock.js';
@@ -37,6 +39,8 @@ export const commands: Command<any>[] = [
   trainingJobRm,
   deploymentJob,
   deploymentJobRm,
+  promoteModel,
+  sync,
   monitor,
   unlock,
 ];

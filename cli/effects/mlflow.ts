@@ -29,7 +29,16 @@ export function parseModelSpec(text: string): ModelSpec {
   throw new UsageError(`model "${text}" is not a version: use a version number (3), "latest", or an alias (@champion)`);
 }
 
-/** The MLflow tracking server's REST API, over fetch; MLFLOW_TRACKING_TOKEN or basic auth when set. */
+function parsePayload(text: string): Record<string, unknown> {
+  try {
+    const value: unknown = text ? JSON.parse(text) : {};
+    return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** The MLflow tracking server's REST API, over fetch (cli/effects/mlflow-access.ts adds the stack's credential and CA); MLFLOW_TRACKING_TOKEN or basic auth when set. */
 export class MlflowClient {
   constructor(
     readonly trackingUri: string,
@@ -70,7 +79,14 @@ export class MlflowClient {
       throw new ExternalError(`cannot reach the MLflow server at ${this.trackingUri}: ${(error as Error).message}`);
     }
     const text = await response.text();
-    const payload = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+    if (response.status === 401) {
+      throw new ExternalError(
+        `MLflow at ${this.trackingUri} refused ${method} ${path} (401): it needs a user. mlops uses the MLflow server stack's CLI secret for that server, ` +
+          'else MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD (or MLFLOW_TRACKING_TOKEN)',
+      );
+    }
+    // MLflow's auth app answers a denied request (403) with plain text, not JSON.
+    const payload = parsePayload(text);
     if (response.status === 404 || payload.error_code === 'RESOURCE_DOES_NOT_EXIST' || isMissing(payload)) return undefined;
     if (!response.ok) {
       throw new ExternalError(`MLflow ${method} ${path} failed (${response.status}): ${String(payload.message ?? text).slice(0, 500)}`);
@@ -121,6 +137,11 @@ export class MlflowClient {
 
   async setModelVersionTag(name: string, version: string, key: string, value: string): Promise<void> {
     await this.call('POST', 'model-versions/set-tag', { name, version, key, value });
+  }
+
+  /** Points `@alias` at `version` (MLflow moves it when another version had it). */
+  async setModelAlias(name: string, alias: string, version: string): Promise<void> {
+    await this.call('POST', 'registered-models/alias', { name, alias, version });
   }
 
   async experimentId(name: string): Promise<string | undefined> {

@@ -1,4 +1,5 @@
 import { BatchClient, DescribeJobsCommand, ListJobsCommand, SubmitJobCommand, TerminateJobCommand } from '@aws-sdk/client-batch';
+import { GetScheduleCommand, ResourceNotFoundException as ScheduleNotFound, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { CloudWatchLogsClient, GetLogEventsCommand, ResourceNotFoundException } from '@aws-sdk/client-cloudwatch-logs';
 import { ExternalError } from '../../core/errors.js';
 import type { TrainingJobStatus } from '../../core/status.js';
@@ -90,6 +91,33 @@ export function createJobLogs(aws: AwsContext): JobLogs {
       } catch (error) {
         if (error instanceof ResourceNotFoundException) return { lines: [], token };
         throw new ExternalError(`CloudWatch Logs GetLogEvents ${logGroup} ${logStream} failed: ${(error as Error).message}`, { cause: error });
+      }
+    },
+  };
+}
+
+/** A retraining schedule as `training-job` reports it. */
+export interface ScheduleDescription {
+  readonly state: string;
+  readonly expression: string;
+  readonly createdAt?: Date;
+}
+
+export interface RetrainingSchedules {
+  /** undefined when there is no schedule of that name. */
+  describe(name: string): Promise<ScheduleDescription | undefined>;
+}
+
+export function createRetrainingSchedules(aws: AwsContext): RetrainingSchedules {
+  const client = aws.client(SchedulerClient);
+  return {
+    async describe(name) {
+      try {
+        const schedule = await client.send(new GetScheduleCommand({ Name: name }));
+        return { state: schedule.State ?? 'UNKNOWN', expression: schedule.ScheduleExpression ?? '', createdAt: schedule.CreationDate };
+      } catch (error) {
+        if (error instanceof ScheduleNotFound) return undefined;
+        throw new ExternalError(`EventBridge Scheduler GetSchedule ${name} failed: ${(error as Error).message}`, { cause: error });
       }
     },
   };

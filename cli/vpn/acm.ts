@@ -1,17 +1,19 @@
 import { ACMClient, DeleteCertificateCommand, GetCertificateCommand, ImportCertificateCommand, ResourceNotFoundException } from '@aws-sdk/client-acm';
 import { DeleteParameterCommand, ParameterNotFound, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { vpnServerCertificateParameterName } from '../../core/naming.js';
+import { mlflowLoadBalancerCertificateParameterName, vpnServerCertificateParameterName } from '../../core/naming.js';
 import { ExternalError } from '../../core/errors.js';
 import { ssmParameterReader, type ParameterReader } from '../effects/tracking-uri.js';
 import type { AwsContext } from '../effects/aws.js';
 import type { Reporter } from '../progress.js';
 import type { Environment } from '../../core/environment.js';
 import type { VpnPki } from './pki.js';
+import type { KeyPairPem } from './x509.js';
 
 /**
- * The VPN server certificate goes into ACM from here, not from Terraform: the private key then never
- * enters a Terraform state (finding 3 of issue 10). The stack receives only the certificate's ARN,
- * through an SSM parameter next to the ones the MLflow server stack publishes.
+ * Server certificates (the VPN endpoint's, the MLflow load balancer's) go into ACM from here, not
+ * from Terraform: their private keys then never enter a Terraform state (finding 3 of issue 10). The
+ * stack receives only each certificate's ARN, through an SSM parameter next to the ones the MLflow
+ * server stack publishes.
  */
 export interface VpnServerCertificates {
   /** The PEM certificate ACM holds under this ARN; undefined when there is no such certificate. */
@@ -26,42 +28,65 @@ export interface VpnServerCertificates {
   };
 }
 
+/** The server certificates the CLI imports: where each one's ARN goes, and its name in ACM. */
+export const SERVER_CERTIFICATES = {
+  vpn: { parameter: vpnServerCertificateParameterName, nameSuffix: 'vpn-server', what: 'VPN server certificate' },
+  'load-balancer': { parameter: mlflowLoadBalancerCertificateParameterName, nameSuffix: 'mlflow-alb', what: 'MLflow load balancer certificate' },
+} as const;
+export type ServerCertificateKind = keyof typeof SERVER_CERTIFICATES;
+
 /**
- * Makes ACM hold the server certificate the CLI keeps in the state bucket, and the parameter name its
- * ARN: imports it the first time, re-imports it when it was renewed or rotated, does nothing otherwise.
+ * Makes ACM hold a server certificate the CLI keeps in the state bucket, and the parameter name its
+ * ARN: imports it the first time, re-imports it in place when it was renewed or rotated, does nothing otherwise.
  */
+export async function importServerCertificate(options: {
+  certificates: VpnServerCertificates;
+  environment: Environment;
+  kind: ServerCertificateKind;
+  pair: KeyPairPem;
+  ca: KeyPairPem;
+  reporter: Reporter;
+}): Promise<string> {
+  const { certificates, environment, pair, reporter } = options;
+  const spec = SERVER_CERTIFICATES[options.kind];
+  const parameter = spec.parameter(environment);
+  const recorded = await certificates.parameters.get(parameter);
+  const current = recorded ? await certificates.current(recorded) : undefined;
+  if (recorded && current?.trim() === pair.certificate.trim()) return recorded;
+  const name = `${environment.project}-${environment.envName}-${spec.nameSuffix}`;
+  const arn = await certificates.import({
+    certificate: pair.certificate,
+    privateKey: pair.privateKey,
+    chain: options.ca.certificate,
+    arn: current === undefined ? undefined : recorded,
+    tags: { Name: name, project: environment.project, environment: environment.envName, 'managed-by': 'lean-mlops' },
+  });
+  if (arn !== recorded) await certificates.parameters.put(parameter, arn);
+  reporter.info(`${spec.what} ${current === undefined ? 'imported into' : 're-imported in'} ACM: ${arn}`);
+  return arn;
+}
+
+/** The VPN server certificate of the PKI (importServerCertificate). */
 export async function importVpnServerCertificate(options: {
   certificates: VpnServerCertificates;
   environment: Environment;
   pki: VpnPki;
   reporter: Reporter;
 }): Promise<string> {
-  const { certificates, environment, pki, reporter } = options;
+  const { pki } = options;
   if (!pki.server || !pki.ca) throw new ExternalError('the VPN server certificate has not been issued: ensureVpnPki runs first');
-  const parameter = vpnServerCertificateParameterName(environment);
-  const recorded = await certificates.parameters.get(parameter);
-  const current = recorded ? await certificates.current(recorded) : undefined;
-  if (recorded && current?.trim() === pki.server.certificate.trim()) return recorded;
-  const name = `${environment.project}-${environment.envName}-vpn-server`;
-  const arn = await certificates.import({
-    certificate: pki.server.certificate,
-    privateKey: pki.server.privateKey,
-    chain: pki.ca.certificate,
-    arn: current === undefined ? undefined : recorded,
-    tags: { Name: name, project: environment.project, environment: environment.envName, 'managed-by': 'lean-mlops' },
-  });
-  if (arn !== recorded) await certificates.parameters.put(parameter, arn);
-  reporter.info(`VPN server certificate ${current === undefined ? 'imported into' : 're-imported in'} ACM: ${arn}`);
-  return arn;
+  return importServerCertificate({ ...options, kind: 'vpn', pair: pki.server, ca: pki.ca });
 }
 
-/** After the stack is destroyed (the VPN endpoint no longer uses it): the certificate and its parameter. */
+/** After the stack is destroyed (nothing uses it any more): a server certificate and its parameter. */
 export async function removeVpnServerCertificate(options: {
   certificates: VpnServerCertificates;
   environment: Environment;
+  /** @default 'vpn' */
+  kind?: ServerCertificateKind;
 }): Promise<boolean> {
   const { certificates, environment } = options;
-  const parameter = vpnServerCertificateParameterName(environment);
+  const parameter = SERVER_CERTIFICATES[options.kind ?? 'vpn'].parameter(environment);
   const arn = await certificates.parameters.get(parameter);
   if (!arn) return false;
   await certificates.remove(arn);

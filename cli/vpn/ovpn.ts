@@ -55,3 +55,11 @@ export function stateOutputs(stateText: string): Record<string, unknown> {
   if (state.version !== 4) throw new Error(`unsupported Terraform state format version ${state.version}`);
   return Object.fromEntries(Object.entries(state.outputs ?? {}).map(([name, output]) => [name, output.value]));
 }
+
+/** An attribute of a managed resource recorded in a Terraform state file (its single instance); undefined when not recorded. */
+export function stateResourceAttribute(stateText: string, type: string, name: string, attribute: string): unknown {
+  const state = JSON.parse(stateText) as { version?: number; resources?: { mode: string; type: string; name: string; instances?: { attributes?: Record<string, unknown> }[] }[] };
+  if (state.version !== 4) throw new Error(`unsupported Terraform state format version ${state.version}`);
+  const resource = (state.resources ?? []).find((entry) => entry.mode === 'managed' && entry.type === type && entry.name === name);
+  return resource?.instances?.[0]?.attributes?.[attribute];
+}

@@ -4,12 +4,13 @@ import type { Environment } from '../../core/environment.js';
 import { ExternalError } from '../../core/errors.js';
 import type { AwsContext } from '../effects/aws.js';
 import type { Reporter } from '../progress.js';
-import { certificateExpiry, issueCertificate, issuedBy, type KeyPairPem } from './x509.js';
+import { certificateDnsNames, certificateExpiry, issueCertificate, issuedBy, type KeyPairPem } from './x509.js';
 
 /**
- * The Client VPN's certificates: one CA, one server certificate (imported into ACM by the stack), one
- * client certificate per name in settings' vpn.clients. Made once and kept in the state bucket; a
- * run issues only what is missing, about to expire, or (with `rotate`) everything again.
+ * The project's certificates: one CA; for the Client VPN one server certificate and one client
+ * certificate per name in settings' vpn.clients; and the MLflow load balancer's certificate (all
+ * server certificates imported into ACM by the CLI). Made once and kept in the state bucket; a run
+ * issues only what is missing, about to expire, or (with `rotate`) everything again.
  */
 
 /** How long what the CLI issues stays valid, and how early it is renewed. */
@@ -19,6 +20,8 @@ export interface VpnPki {
   readonly ca?: KeyPairPem;
   readonly server?: KeyPairPem;
   readonly clients: Readonly<Record<string, KeyPairPem>>;
+  /** The MLflow load balancer's certificate (ensureLoadBalancerCertificate). */
+  readonly loadBalancer?: KeyPairPem;
 }
 
 export interface PkiPlan {
@@ -35,7 +38,7 @@ function expiresWithin(certificate: string, now: Date, days: number): boolean {
 }
 
 /** Decides what to (re)issue: a new CA re-issues everything under it; otherwise only what is missing, foreign or expiring. */
-export function planVpnPki(existing: VpnPki, wantedClients: readonly string[], options: { now: Date; rotate?: boolean }): PkiPlan {
+export function planVpnPki(existing: VpnPki, wantedClients: readonly string[], options: { now: Date; rotate?: boolean; vpn?: boolean }): PkiPlan {
   const reasons: string[] = [];
   const { now } = options;
   const renew = PKI_VALIDITY.renewWithinDays;
@@ -66,6 +69,8 @@ export function planVpnPki(existing: VpnPki, wantedClients: readonly string[], o
     }
     return true;
   };
+  // Without the VPN only the CA is needed (for the load balancer's certificate); its objects are left as they are.
+  if (options.vpn === false) return { issueCa, issueServer: false, issueClients: [], removeClients: [], reasons };
   const issueServer = !valid(existing.server, 'server certificate');
   const issueClients = wantedClients.filter((name) => !valid(existing.clients[name], `client certificate "${name}"`));
   const removeClients = Object.keys(existing.clients).filter((name) => !wantedClients.includes(name));
@@ -88,13 +93,60 @@ export function applyPkiPlan(existing: VpnPki, plan: PkiPlan, prefix: string, no
   const ca = plan.issueCa || !existing.ca ? issueCertificate({ commonName: names.ca, profile: 'ca', validDays: PKI_VALIDITY.caDays, now }) : existing.ca;
   const leaf = (commonName: string, profile: 'server' | 'client') =>
     issueCertificate({ commonName, profile, issuer: ca, validDays: PKI_VALIDITY.leafDays, now });
-  const server = plan.issueCa || plan.issueServer || !existing.server ? leaf(names.server, 'server') : existing.server;
+  // In a VPN plan a new CA sets issueServer and every client too (planVpnPki).
+  const server = plan.issueServer ? leaf(names.server, 'server') : existing.server;
   const clients: Record<string, KeyPairPem> = {};
   for (const [name, pair] of Object.entries(existing.clients)) {
     if (!plan.removeClients.includes(name)) clients[name] = pair;
   }
   for (const name of plan.issueClients) clients[name] = leaf(names.client(name), 'client');
-  return { ca, server, clients };
+  return { ca, server, clients, loadBalancer: existing.loadBalancer };
+}
+
+/**
+ * Why the load balancer's certificate must be issued (again), or undefined when the one kept still
+ * fits: missing, signed by another CA (the CA was rotated), for another name (the load balancer was
+ * replaced), or about to expire.
+ */
+export function loadBalancerCertificateReason(existing: KeyPairPem | undefined, ca: KeyPairPem, dnsName: string, now: Date): string | undefined {
+  if (!existing) return 'no load balancer certificate yet: issuing it';
+  if (!issuedBy(existing.certificate, ca.certificate)) return 'the load balancer certificate is not signed by the current CA: issuing it again';
+  if (!certificateDnsNames(existing.certificate).includes(dnsName)) return `the load balancer is now ${dnsName}: issuing its certificate again`;
+  if (expiresWithin(existing.certificate, now, PKI_VALIDITY.renewWithinDays)) {
+    return `the load balancer certificate expires ${certificateExpiry(existing.certificate).toISOString()}: renewing it`;
+  }
+  return undefined;
+}
+
+/**
+ * The MLflow load balancer's certificate for the DNS name AWS gave it (known only once the load
+ * balancer exists), issued by the project's CA and kept in the state bucket beside the VPN's.
+ */
+export async function ensureLoadBalancerCertificate(options: {
+  store: ObjectStore;
+  environment: Pick<Environment, 'project' | 'envName'>;
+  dnsName: string;
+  now?: Date;
+  reporter: Reporter;
+}): Promise<{ pair: KeyPairPem; ca: KeyPairPem; issued: boolean }> {
+  const { store, environment, dnsName, reporter } = options;
+  const now = options.now ?? new Date();
+  const pki = await readVpnPki(store, environment);
+  if (!pki.ca) throw new ExternalError('the project CA has not been issued: ensureVpnPki runs first');
+  const reason = loadBalancerCertificateReason(pki.loadBalancer, pki.ca, dnsName, now);
+  if (!reason) return { pair: pki.loadBalancer!, ca: pki.ca, issued: false };
+  reporter.info(`MLflow certificates: ${reason}`);
+  const pair = issueCertificate({
+    commonName: `${environment.project}-${environment.envName}-mlflow`,
+    dnsNames: [dnsName],
+    profile: 'server',
+    issuer: pki.ca,
+    validDays: PKI_VALIDITY.leafDays,
+    now,
+  });
+  const stored: VpnServerCertificateObject = { certificate: pair.certificate, private_key: pair.privateKey, certificate_chain: pki.ca.certificate };
+  await store.write(vpnPkiObjectKeys(environment).loadBalancer, `${JSON.stringify(stored, null, 2)}\n`);
+  return { pair, ca: pki.ca, issued: true };
 }
 
 /** Text objects by key; S3 in the state bucket, or memory in tests. */
@@ -174,7 +226,7 @@ export async function readVpnPki(store: ObjectStore, environment: Pick<Environme
     const pair = toPair(await store.read(key));
     if (pair) clients[key.slice(keys.clientsPrefix.length).replace(/\.json$/, '')] = pair;
   }
-  return { ca: toPair(await store.read(keys.ca)), server: toPair(await store.read(keys.server)), clients };
+  return { ca: toPair(await store.read(keys.ca)), server: toPair(await store.read(keys.server)), clients, loadBalancer: toPair(await store.read(keys.loadBalancer)) };
 }
 
 export interface EnsureVpnPkiResult {
@@ -192,6 +244,8 @@ export async function ensureVpnPki(options: {
   environment: Pick<Environment, 'project' | 'envName'>;
   clients: readonly string[];
   rotate?: boolean;
+  /** @default true — false: only the CA (the load balancer's certificate needs it even without the VPN) */
+  vpn?: boolean;
   now?: Date;
   reporter: Reporter;
 }): Promise<EnsureVpnPkiResult> {
@@ -199,14 +253,14 @@ export async function ensureVpnPki(options: {
   const now = options.now ?? new Date();
   const keys = vpnPkiObjectKeys(environment);
   const existing = await readVpnPki(store, environment);
-  const plan = planVpnPki(existing, options.clients, { now, rotate: options.rotate });
+  const plan = planVpnPki(existing, options.clients, { now, rotate: options.rotate, vpn: options.vpn });
   for (const reason of plan.reasons) reporter.info(`VPN certificates: ${reason}`);
   const prefix = `${environment.project}-${environment.envName}`;
   const pki = applyPkiPlan(existing, plan, prefix, now);
   const serialize = (pair: KeyPairPem, chain?: string) =>
     `${JSON.stringify({ certificate: pair.certificate, private_key: pair.privateKey, ...(chain ? { certificate_chain: chain } : {}) }, null, 2)}\n`;
   if (plan.issueCa) await store.write(keys.ca, serialize(pki.ca!));
-  if (plan.issueCa || plan.issueServer) {
+  if (plan.issueServer) {
     const server: VpnServerCertificateObject = { certificate: pki.server!.certificate, private_key: pki.server!.privateKey, certificate_chain: pki.ca!.certificate };
     await store.write(keys.server, `${JSON.stringify(server, null, 2)}\n`);
   }

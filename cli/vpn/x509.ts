@@ -27,6 +27,12 @@ export interface IssueOptions {
   readonly now?: Date;
   /** @default 2048 */
   readonly keyBits?: number;
+  /**
+   * A server certificate's DNS names (subjectAltName), when they differ from the common name: a load
+   * balancer's name AWS chose, longer than the 64 characters a common name may have.
+   * @default [commonName]
+   */
+  readonly dnsNames?: readonly string[];
 }
 
 // --- DER encoding (only what a certificate needs) ---
@@ -112,7 +118,7 @@ function keyIdentifier(spki: Buffer): Buffer {
   return createHash('sha1').update(spki).digest();
 }
 
-function profileExtensions(profile: CertificateProfile, commonName: string, subjectKeyId: Buffer, authorityKeyId: Buffer): Buffer[] {
+function profileExtensions(profile: CertificateProfile, dnsNames: readonly string[], subjectKeyId: Buffer, authorityKeyId: Buffer): Buffer[] {
   const identifiers = [
     extension(OID.subjectKeyIdentifier, false, octetString(subjectKeyId)),
     extension(OID.authorityKeyIdentifier, false, sequence(tlv(0x80, authorityKeyId))),
@@ -129,7 +135,7 @@ function profileExtensions(profile: CertificateProfile, commonName: string, subj
         extension(OID.basicConstraints, true, sequence()),
         extension(OID.keyUsage, true, keyUsage('digitalSignature', 'keyEncipherment')),
         extension(OID.extKeyUsage, false, sequence(objectIdentifier(OID.serverAuth))),
-        extension(OID.subjectAltName, false, sequence(tlv(0x82, Buffer.from(commonName, 'ascii')))),
+        extension(OID.subjectAltName, false, sequence(...dnsNames.map((dnsName) => tlv(0x82, Buffer.from(dnsName, 'ascii'))))),
         ...identifiers,
       ];
     case 'client':
@@ -150,12 +156,17 @@ function pem(label: string, der: Buffer): string {
 /** The common names a name part may use: DNS-safe, so a server name is also its subjectAltName. */
 const COMMON_NAME_PATTERN = /^[a-z0-9]([a-z0-9.-]{0,62}[a-z0-9])?$/;
 
+const DNS_NAME_PATTERN = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+
 /** Issues a certificate of `profile` for a new RSA key, signed by `issuer` (or by itself for a CA). */
 export function issueCertificate(options: IssueOptions): KeyPairPem {
   const violations: string[] = [];
   if (!COMMON_NAME_PATTERN.test(options.commonName)) violations.push(`commonName "${options.commonName}": lower-case letters, digits, dots and hyphens, at most 64`);
   if (!Number.isInteger(options.validDays) || options.validDays < 1) violations.push(`validDays ${options.validDays}: a whole number of days, 1 or more`);
   if (options.profile !== 'ca' && !options.issuer) violations.push(`a ${options.profile} certificate needs an issuer (the CA)`);
+  const dnsNames = options.dnsNames ?? [options.commonName];
+  for (const dnsName of dnsNames) if (!DNS_NAME_PATTERN.test(dnsName)) violations.push(`dnsNames "${dnsName}": a DNS name (letters, digits, dots and hyphens, at most 253)`);
+  if (dnsNames.length === 0) violations.push('dnsNames: a server certificate needs at least one');
   if (violations.length > 0) throw new Error(`cannot issue a certificate:\n${violations.map((v) => `  - ${v}`).join('\n')}`);
 
   const now = options.now ?? new Date();
@@ -183,7 +194,7 @@ export function issueCertificate(options: IssueOptions): KeyPairPem {
     sequence(time(notBefore), time(notAfter)),
     name(options.commonName),
     spki,
-    tlv(0xa3, sequence(...profileExtensions(options.profile, options.commonName, subjectKeyId, authorityKeyId))),
+    tlv(0xa3, sequence(...profileExtensions(options.profile, dnsNames, subjectKeyId, authorityKeyId))),
   );
   const signature = sign('sha256', tbs, issuerKey);
   const certificate = sequence(tbs, signatureAlgorithm, bitString(signature));
@@ -209,4 +220,10 @@ export function issuedBy(certificatePem: string, caCertificatePem: string): bool
   const certificate = new X509Certificate(certificatePem);
   const ca = new X509Certificate(caCertificatePem);
   return certificate.checkIssued(ca) && certificate.verify(ca.publicKey);
+}
+
+/** A certificate's DNS subjectAltNames. */
+export function certificateDnsNames(certificatePem: string): string[] {
+  const names = new X509Certificate(certificatePem).subjectAltName ?? '';
+  return names.split(', ').filter((entry) => entry.startsWith('DNS:')).map((entry) => entry.slice(4));
 }

@@ -8,7 +8,8 @@ import { printJson } from '../command.js';
 import { createMetricsPublisher, type MetricsPublisher } from '../effects/cloudwatch-metrics.js';
 import type { ImageBuildMode } from '../effects/container-image.js';
 import { createDeploymentBucket, type DeploymentBucket } from '../effects/deployment-bucket.js';
-import { MlflowClient, parseModelSpec, resolveModelVersion } from '../effects/mlflow.js';
+import { type MlflowClient, parseModelSpec, resolveModelVersion } from '../effects/mlflow.js';
+import { createMlflowConnections } from '../effects/mlflow-access.js';
 import { downloadModel } from '../effects/model-artifacts.js';
 import { readRunArtifact } from '../effects/run-artifacts.js';
 import { createEndpointService, type EndpointService } from '../effects/sagemaker-endpoint.js';
@@ -50,16 +51,17 @@ export interface DeploymentEffects extends StepEffects {
 
 export async function createDeploymentEffects(config: StackConfig, reporter: StepEffects['reporter'], env: NodeJS.ProcessEnv = process.env): Promise<DeploymentEffects> {
   const step = await createStepEffects(config, reporter, env);
+  const mlflow = createMlflowConnections(step.aws, config.environment, env);
   return {
     ...step,
     endpoints: createEndpointService(step.aws),
     metrics: createMetricsPublisher(step.aws),
     bucket: createDeploymentBucket(step.aws),
     parameters: ssmParameterReader(step.aws),
-    mlflow: (uri) => new MlflowClient(uri),
+    mlflow: mlflow.client,
     artifacts: {
-      downloadModel: (uri, modelUri) => downloadModel(uri, modelUri, env),
-      readRunArtifact: (uri, runId, path) => readRunArtifact(uri, runId, path, env),
+      downloadModel: async (uri, modelUri) => downloadModel(uri, modelUri, await mlflow.pythonEnv(uri)),
+      readRunArtifact: async (uri, runId, path) => readRunArtifact(uri, runId, path, await mlflow.pythonEnv(uri)),
       prepareServingImage: (dir, version) => prepareServingImage(dir, version, env),
     },
     env,

@@ -1,5 +1,5 @@
 import { UsageError, violationsMessage } from '../../core/errors.js';
-import { stateKeys } from '../../core/naming.js';
+import { sharedParameterNames, stateKeys } from '../../core/naming.js';
 import type { StackConfig } from '../../stacks/common/config.js';
 import { printJson } from '../command.js';
 import type { PlanSummary } from '../effects/terraform.js';
@@ -54,6 +54,11 @@ export async function removeMlflowServer(
   const { dir } = synthesizeServer(config);
   const plan = await destroyStack(dir, effects.terraform, effects.reporter, { yes: options.yes, what: 'the MLflow server stack', confirm: options.confirm });
   if (await removeVpnServerCertificate({ certificates: effects.vpnCertificates, environment: config.environment })) effects.reporter.info('Removed the VPN server certificate from ACM.');
+  if (await removeVpnServerCertificate({ certificates: effects.vpnCertificates, environment: config.environment, kind: 'load-balancer' })) {
+    effects.reporter.info("Removed the MLflow load balancer's certificate from ACM.");
+  }
+  // The CA certificate the CLI published for training jobs (the stack's own parameters went with it).
+  await effects.vpnCertificates.parameters.remove(sharedParameterNames(config.environment).caCertificate);
   const vpnObjectsRemoved = await removeVpnPki(effects.stateStore, config.environment);
   if (vpnObjectsRemoved > 0) effects.reporter.info(`Removed ${vpnObjectsRemoved} VPN certificate objects from the state bucket.`);
   return { plan, vpnObjectsRemoved };

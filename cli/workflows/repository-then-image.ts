@@ -1,6 +1,7 @@
 import { ExternalError } from '../../core/errors.js';
 import { publishImage, type ImageBuildMode, type PublishedImage } from '../effects/container-image.js';
 import { describePlan, hasChanges } from '../effects/terraform.js';
+import type { TerraformResource } from 'cdktf';
 import type { ImageRepository } from '../../stacks/common/image-repository.js';
 import { applyAdopting } from '../stack-lifecycle.js';
 import type { StepEffects } from './step-effects.js';
@@ -11,6 +12,12 @@ export interface ImageToPublish {
   readonly tag: string;
   readonly prepareContext: () => { dir: string; cleanup: () => void };
   readonly mode: ImageBuildMode;
+  /**
+   * Resources applied with the repository, because the CLI has work to do between them and the rest
+   * of the stack (the MLflow server's credential secrets, which it fills, and its load balancer,
+   * whose DNS name its certificate is issued for). @default []
+   */
+  readonly alsoFirst?: readonly TerraformResource[];
 }
 
 /**
@@ -33,10 +40,12 @@ export async function applyRepositoryThenImage(effects: StepEffects, stackDir: s
   }
   await terraform.init(stackDir);
   const { repository } = image.repository;
-  const targets = [`${repository.terraformResourceType}.${repository.friendlyUniqueId}`];
+  const alsoFirst = image.alsoFirst ?? [];
+  const targets = [repository, ...alsoFirst].map((resource) => `${resource.terraformResourceType}.${resource.friendlyUniqueId}`);
   const plan = await terraform.plan(stackDir, { targets });
   if (hasChanges(plan)) {
-    reporter.info(`The image repository first — ${describePlan(plan)}`);
+    const others = [...new Set(alsoFirst.map((resource) => resource.terraformResourceType))];
+    reporter.info(`The image repository${others.length > 0 ? `, ${others.join(' and ')}` : ''} first — ${describePlan(plan)}`);
     await applyAdopting(stackDir, terraform, reporter, { targets });
   }
   return publishImage({

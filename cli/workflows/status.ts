@@ -5,7 +5,7 @@ import { formatStatus, latestVersion, servingVersion, type EnvironmentStatus, ty
 import { trainingResourceNames } from '../../core/training/names.js';
 import type { StackConfig } from '../../stacks/common/config.js';
 import { createAwsContext } from '../effects/aws.js';
-import { MlflowClient } from '../effects/mlflow.js';
+import { createMlflowConnections } from '../effects/mlflow-access.js';
 import { createEndpointService, type EndpointDescription } from '../effects/sagemaker-endpoint.js';
 import { stateObjectChecker } from '../effects/state-bucket.js';
 import { resolveTrackingUri, ssmParameterReader } from '../effects/tracking-uri.js';
@@ -70,11 +70,12 @@ export async function collectStatus({ environment, settings }: StackConfig, proj
 export function createStatusEffects({ environment, settings }: StackConfig, reporter: Reporter, env: NodeJS.ProcessEnv = process.env): StatusEffects {
   const aws = createAwsContext(environment.region, env);
   const endpoints = createEndpointService(aws);
+  const mlflow = createMlflowConnections(aws, environment, env);
   return {
     reporter,
     trackingUri: () => resolveTrackingUri(settings, environment, env, ssmParameterReader(aws)),
     async registeredModel(trackingUri, name) {
-      const client = new MlflowClient(trackingUri, fetch, env);
+      const client = mlflow.client(trackingUri);
       const aliases = await client.modelAliases(name);
       return aliases && { aliases, versions: await client.searchModelVersions(`name='${name.replace(/'/g, "\\'")}'`) };
     },

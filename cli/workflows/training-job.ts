@@ -5,14 +5,17 @@ import type { TrainingStack } from '../../stacks/training-stack.js';
 import { buildTrainingStack, trainingInputs, type TrainingInputs } from '../builders/training.js';
 import { printJson } from '../command.js';
 import type { ImageBuildMode } from '../effects/container-image.js';
-import { MlflowClient, uniqueRunName } from '../effects/mlflow.js';
+import { type MlflowClient, uniqueRunName } from '../effects/mlflow.js';
+import { createMlflowConnections } from '../effects/mlflow-access.js';
+import { withMlflowCaFile } from '../../core/training/mlflow-ca.js';
 import type { MlProject } from '../../core/ml-project.js';
 import { loadMlProject } from '../ml-project.js';
 import { createReporter } from '../progress.js';
 import { loadStepConfig } from '../settings/load.js';
 import { planAndApply } from '../stack-lifecycle.js';
 import { synthesize } from '../synth.js';
-import { createBatchJobs, createJobLogs } from '../training/aws-clients.js';
+import { describeNextRun, nextRun } from '../../core/training/schedule.js';
+import { createBatchJobs, createJobLogs, createRetrainingSchedules, type RetrainingSchedules } from '../training/aws-clients.js';
 import type { BatchJobs, JobLogs } from '../training/follow.js';
 import { jobCommand, prepareBuildContext } from '../training/image.js';
 import { applyRepositoryThenImage } from './repository-then-image.js';
@@ -32,6 +35,7 @@ export interface TrainingJobArgs {
 export interface TrainingEffects extends StepEffects {
   readonly batch: BatchJobs;
   readonly logs: JobLogs;
+  readonly schedules: RetrainingSchedules;
   /** The MLflow server the job registers its version with. */
   mlflow(trackingUri: string): MlflowClient;
 }
@@ -45,12 +49,16 @@ export interface TrainingOutputs {
   readonly job_definition: string;
   readonly log_group: string;
   readonly tracking_uri: string;
+  /** Only when the project has a `schedule`. */
+  readonly schedule_name?: string;
 }
 
 export interface LaunchedJob {
   readonly jobId: string;
   readonly jobName: string;
   readonly outputs: TrainingOutputs;
+  /** The retraining schedule, when the project has one. */
+  readonly schedule?: { readonly name: string; readonly expression: string; readonly state: string; readonly nextRun: string | null };
 }
 
 function readOutputs(outputs: Record<string, unknown>, project: string): TrainingOutputs {
@@ -87,11 +95,24 @@ async function applyAndSubmit(effects: TrainingEffects, project: MlProject, stac
     jobName,
     jobQueue: outputs.job_queue,
     jobDefinition: outputs.job_definition,
-    command: jobCommand(project.name, jobName),
+    // The job definition's command writes the MLflow server's CA first; an override must too.
+    command: stack.mlflowAuth ? withMlflowCaFile(jobCommand(project.name, jobName)) : jobCommand(project.name, jobName),
     tags: { 'ml-project': project.name, 'managed-by': 'lean-mlops' },
   });
   effects.reporter.info(`Submitted job ${jobName} (${jobId}) to ${outputs.job_queue}; logs in ${outputs.log_group}`);
-  return { jobId, jobName, outputs };
+  return { jobId, jobName, outputs, schedule: await describeSchedule(effects, project, outputs) };
+}
+
+/** The project's retraining schedule as applied, with its next run (rate schedules count from their creation). */
+async function describeSchedule(effects: TrainingEffects, project: MlProject, outputs: TrainingOutputs): Promise<LaunchedJob['schedule']> {
+  const expected = project.requirementsFile?.schedule;
+  if (!expected || !outputs.schedule_name) return undefined;
+  const applied = await effects.schedules.describe(outputs.schedule_name);
+  if (!applied) throw new ExternalError(`the retraining schedule ${outputs.schedule_name} is in the stack's outputs but EventBridge Scheduler does not know it; apply again`);
+  const now = new Date();
+  const next = nextRun(expected, now, applied.createdAt);
+  effects.reporter.info(`Retraining schedule ${outputs.schedule_name}: ${expected.expression} (UTC), ${applied.state}; next run ${describeNextRun(next, now)}. training-job-rm removes it.`);
+  return { name: outputs.schedule_name, expression: expected.expression, state: applied.state, nextRun: next?.toISOString() ?? null };
 }
 
 /** Checks the project, applies its stack, publishes its image and submits (or attaches to) a job; follows it unless --no-wait. */
@@ -113,7 +134,16 @@ export async function trainingJob(effects: TrainingEffects, config: StackConfig,
   effects.reporter.info(`Not following it (--no-wait). Follow it with: mlops training-job --project ${project.name} --job-id ${job.jobId}`);
   const { outputs } = job;
   if (args.json) {
-    printJson({ project: project.name, jobId: job.jobId, jobName: job.jobName, jobQueue: outputs.job_queue, jobDefinition: outputs.job_definition, logGroup: outputs.log_group, imageUri: outputs.image_uri });
+    printJson({
+      project: project.name,
+      jobId: job.jobId,
+      jobName: job.jobName,
+      jobQueue: outputs.job_queue,
+      jobDefinition: outputs.job_definition,
+      logGroup: outputs.log_group,
+      imageUri: outputs.image_uri,
+      schedule: job.schedule ?? null,
+    });
   } else {
     process.stdout.write(`${job.jobId}\n`);
   }
@@ -124,5 +154,10 @@ export async function runTrainingJob(args: TrainingJobArgs): Promise<void> {
   const reporter = createReporter();
   const config = loadStepConfig();
   const step = await createStepEffects(config, reporter);
-  await trainingJob({ ...step, batch: createBatchJobs(step.aws), logs: createJobLogs(step.aws), mlflow: (uri) => new MlflowClient(uri) }, config, args);
+  const mlflow = createMlflowConnections(step.aws, config.environment);
+  await trainingJob(
+    { ...step, batch: createBatchJobs(step.aws), logs: createJobLogs(step.aws), schedules: createRetrainingSchedules(step.aws), mlflow: mlflow.client },
+    config,
+    args,
+  );
 }

@@ -11,13 +11,17 @@ import { renderOvpnConfig } from '../vpn/ovpn.js';
 import { createS3ObjectStore, pkiCommonNames, readVpnPki, type ObjectStore } from '../vpn/pki.js';
 import { recordedOutputs } from './mlflow-server-rm.js';
 
-/** Writes one client's .ovpn file from the stored certificates and the endpoint recorded in the stack's state. */
+/**
+ * Writes one client's .ovpn file from the stored certificates and the endpoint recorded in the
+ * stack's state, and beside it the project CA as a PEM file: the same CA signed the MLflow load
+ * balancer's certificate, and MLflow's client takes it as a file (MLFLOW_TRACKING_SERVER_CERT_PATH).
+ */
 export async function writeVpnConfig(
   store: ObjectStore,
   config: StackConfig,
   client: string,
   outFile: string,
-): Promise<{ file: string; endpoint: string; trackingUri: string }> {
+): Promise<{ file: string; caFile: string; endpoint: string; trackingUri: string }> {
   const vpn = config.settings.mlflow_server.vpn;
   const file = paths.settingsFile();
   if (!vpn.enabled) throw new UsageError(`the VPN is off (mlflow_server.vpn.enabled is false in ${file}): there is no VPN configuration to write`);
@@ -40,7 +44,9 @@ export async function writeVpnConfig(
   const target = resolve(outFile);
   writeFileSync(target, text, { mode: 0o600 });
   chmodSync(target, 0o600);
-  return { file: target, endpoint, trackingUri: String(outputs?.tracking_uri ?? '') };
+  const caFile = `${target.replace(/\.ovpn$/, '')}-ca.pem`;
+  writeFileSync(caFile, pki.ca.certificate);
+  return { file: target, caFile, endpoint, trackingUri: String(outputs?.tracking_uri ?? '') };
 }
 
 /** `mlops vpn-config`. */
@@ -53,7 +59,8 @@ export async function runVpnConfig(args: { client: string; out?: string; json: b
   reporter.info(
     `Wrote ${result.file} (mode 600: it holds the client's private key).\n` +
       'Import it into the AWS VPN Client or OpenVPN and connect, then:\n' +
-      `  export MLFLOW_TRACKING_URI=${result.trackingUri}`,
+      `  export MLFLOW_TRACKING_URI=${result.trackingUri}\n` +
+      `  export MLFLOW_TRACKING_SERVER_CERT_PATH=${result.caFile}   (the project CA, which signed the server's certificate)`,
   );
   if (args.json) printJson(result);
 }

@@ -17,5 +17,7 @@ export function trainingResourceNames(projectNamer: ResourceNamer) {
     jobRole: projectNamer.name('iamRole', 'train-job'),
     serviceRole: projectNamer.name('iamRole', 'train-batch'),
     instanceRole: projectNamer.name('iamRole', 'train-gpu-ec2'),
+    schedule: projectNamer.name('schedule', 'retrain'),
+    schedulerRole: projectNamer.name('iamRole', 'train-schedule'),
   };
 }

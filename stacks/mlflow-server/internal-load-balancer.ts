@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import type { ITerraformDependable } from 'cdktf';
 import { Lb } from '@cdktf/provider-aws/lib/lb/index.js';
 import { LbListener } from '@cdktf/provider-aws/lib/lb-listener/index.js';
 import { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group/index.js';
@@ -21,10 +22,20 @@ export interface InternalLoadBalancerProps {
   readonly healthCheckPath?: string;
   /** Seconds an idle connection stays open; long enough for large artifact uploads through the server. @default 300 */
   readonly idleTimeoutSeconds?: number;
+  /** The ACM certificate of the HTTPS listener, issued by the project's CA for the load balancer's DNS name (the CLI imports it). */
+  readonly certificateArn: string;
+  /** Where the access logs go (stacks/mlflow-server/access-log-bucket.ts); the load balancer waits for the bucket's policy. */
+  readonly accessLogs: { readonly bucketName: string; readonly prefix: string; readonly policy: ITerraformDependable };
+  /** The TLS policy of the listener. @default 'ELBSecurityPolicy-TLS13-1-2-2021-06' — TLS 1.3 and 1.2 only */
+  readonly sslPolicy?: string;
 }
 
-/** The listener port: plain HTTP inside the VPC and the VPN tunnel (there is no public name to hold a certificate for). */
-export const LISTENER_PORT = 80;
+/**
+ * The listener port: HTTPS only, with a certificate from the project's own CA (there is no public
+ * name to get a public certificate for). No plain-HTTP listener: a client on an old http:// URI
+ * fails at once instead of being redirected, which would turn its POSTs into GETs.
+ */
+export const LISTENER_PORT = 443;
 
 /**
  * An internal application load balancer in the private subnets in front of the MLflow tasks. Its
@@ -40,6 +51,8 @@ export class InternalLoadBalancer extends Construct {
   readonly targetGroupArn: string;
   readonly targetPort: number;
   readonly healthCheckPath: string;
+  /** The load balancer alone: the CLI applies it first, to issue its certificate for the DNS name AWS gives it. */
+  readonly loadBalancer: Lb;
   /** Services registering targets depend on it (the target group must be attached to a load balancer). */
   readonly listener: LbListener;
 
@@ -53,7 +66,8 @@ export class InternalLoadBalancer extends Construct {
     for (const cidr of extraCidrs) {
       for (const problem of cidrViolations(cidr, { minPrefix: 0, maxPrefix: 32 })) violations.push(`extraAllowedCidrs entry "${cidr}" ${problem}`);
     }
-    if (extraCidrs.includes('0.0.0.0/0')) violations.push('extraAllowedCidrs must not contain 0.0.0.0/0: the MLflow server has no authentication of its own');
+    if (extraCidrs.includes('0.0.0.0/0')) violations.push('extraAllowedCidrs must not contain 0.0.0.0/0: the load balancer is internal, reachable from the VPC and the VPN only');
+    if (!/^arn:|^\$\{/.test(props.certificateArn)) violations.push(`certificateArn="${props.certificateArn}": must be an ACM certificate ARN`);
     if (!Number.isInteger(targetPort) || targetPort < 1 || targetPort > 65535) violations.push(`targetPort=${targetPort}: must be a TCP port (1–65535)`);
     if (!healthCheckPath.startsWith('/')) violations.push(`healthCheckPath="${healthCheckPath}": must start with /`);
     if (!Number.isInteger(idleTimeout) || idleTimeout < 1 || idleTimeout > 4000) violations.push(`idleTimeoutSeconds=${idleTimeout}: must be from 1 to 4000`);
@@ -63,12 +77,12 @@ export class InternalLoadBalancer extends Construct {
 
     const securityGroup = new SecurityGroup(this, 'security-group', {
       name: namer.name('securityGroup', 'mlflow-alb'),
-      description: 'MLflow load balancer: HTTP from the VPC and the VPN clients only',
+      description: 'MLflow load balancer: HTTPS from the VPC and the VPN clients only',
       vpcId: props.vpcId,
       ingress: [
-        { description: 'HTTP from the VPC', protocol: 'tcp', fromPort: LISTENER_PORT, toPort: LISTENER_PORT, cidrBlocks: [props.vpcCidr] },
+        { description: 'HTTPS from the VPC', protocol: 'tcp', fromPort: LISTENER_PORT, toPort: LISTENER_PORT, cidrBlocks: [props.vpcCidr] },
         ...(extraCidrs.length > 0
-          ? [{ description: 'HTTP from the VPN clients and allowed networks', protocol: 'tcp', fromPort: LISTENER_PORT, toPort: LISTENER_PORT, cidrBlocks: extraCidrs }]
+          ? [{ description: 'HTTPS from the VPN clients and allowed networks', protocol: 'tcp', fromPort: LISTENER_PORT, toPort: LISTENER_PORT, cidrBlocks: extraCidrs }]
           : []),
       ],
       egress: [{ description: 'To the MLflow tasks', protocol: 'tcp', fromPort: targetPort, toPort: targetPort, cidrBlocks: [props.vpcCidr] }],
@@ -94,6 +108,8 @@ export class InternalLoadBalancer extends Construct {
       dropInvalidHeaderFields: true,
       idleTimeout,
       enableDeletionProtection: false,
+      accessLogs: { bucket: props.accessLogs.bucketName, prefix: props.accessLogs.prefix, enabled: true },
+      dependsOn: [props.accessLogs.policy],
     });
     const targetGroup = new LbTargetGroup(this, 'target-group', {
       name: namer.name('targetGroup', 'mlflow'),
@@ -117,11 +133,14 @@ export class InternalLoadBalancer extends Construct {
     this.listener = new LbListener(this, 'listener', {
       loadBalancerArn: loadBalancer.arn,
       port: LISTENER_PORT,
-      protocol: 'HTTP',
+      protocol: 'HTTPS',
+      sslPolicy: props.sslPolicy ?? 'ELBSecurityPolicy-TLS13-1-2-2021-06',
+      certificateArn: props.certificateArn,
       defaultAction: [{ type: 'forward', targetGroupArn: targetGroup.arn }],
     });
     this.dnsName = loadBalancer.dnsName;
-    this.url = `http://${loadBalancer.dnsName}`;
+    this.url = `https://${loadBalancer.dnsName}`;
+    this.loadBalancer = loadBalancer;
     this.securityGroupId = securityGroup.id;
     this.clientSecurityGroupId = clientSecurityGroup.id;
     this.targetGroupArn = targetGroup.arn;

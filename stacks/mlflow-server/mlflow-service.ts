@@ -15,6 +15,7 @@ import { LOG_RETENTION_DAYS } from '../common/validation.js';
 import { throwIfViolations } from '../../core/errors.js';
 import { DATABASE_ENGINES, type DatabaseEngine } from './database.js';
 import { fargateTaskSizeViolations } from './fargate-task-size.js';
+import type { MlflowUserRole } from '../../core/naming.js';
 
 export interface MlflowServiceProps {
   readonly namer: ResourceNamer;
@@ -48,6 +49,8 @@ export interface MlflowServiceProps {
     readonly securityGroupId: string;
   };
   readonly artifactBucket: { readonly bucketName: string; readonly bucketArn: string };
+  /** The MLflow users' secrets (stacks/mlflow-server/mlflow-credentials.ts), which reach the container as ECS secrets. */
+  readonly credentialSecretArns: Record<MlflowUserRole, string>;
   /** Fargate CPU units of one task. @default 1024 */
   readonly cpu?: number;
   /** Fargate memory (MiB) of one task; must go with `cpu`. @default 2048 */
@@ -69,6 +72,18 @@ export const ARTIFACTS_PREFIX = 'artifacts';
 export const RDS_CA_BUNDLE = '/opt/mlflow/rds-ca-bundle.pem';
 /** The image's health check: the server answers and a new database connection with the current secret works. */
 export const HEALTH_CHECK_SCRIPT = '/opt/mlflow/healthcheck.py';
+/** The auth app's database, beside the tracking database on the same instance (serve.py creates it when missing). */
+export const AUTH_DATABASE_NAME = 'mlflow_auth';
+
+/**
+ * Each user's credential as container environment, from the JSON keys of its secret. The admin's
+ * names are MLflow's own (MLFLOW_AUTH_ADMIN_*); serve.py reads the others and makes the users.
+ */
+export const CREDENTIAL_VARIABLES: Record<MlflowUserRole, { username: string; password: string }> = {
+  admin: { username: 'MLFLOW_AUTH_ADMIN_USERNAME', password: 'MLFLOW_AUTH_ADMIN_PASSWORD' },
+  training: { username: 'MLOPS_TRAINING_USERNAME', password: 'MLOPS_TRAINING_PASSWORD' },
+  cli: { username: 'MLOPS_CLI_USERNAME', password: 'MLOPS_CLI_PASSWORD' },
+};
 
 export interface ContainerDefinitionInput {
   readonly image: string;
@@ -79,14 +94,17 @@ export interface ContainerDefinitionInput {
   readonly loadBalancerDnsName: string;
   readonly artifactsDestination: string;
   readonly database: Omit<MlflowServiceProps['database'], 'securityGroupId'>;
+  readonly credentialSecretArns: Record<MlflowUserRole, string>;
 }
 
 /**
- * The MLflow container: `mlflow server --serve-artifacts` (clients need no S3 rights), the backend
- * store's address and the ARN of the RDS-managed secret as plain environment, never a password: RDS
- * rotates it, so the image's entry point (serve.py) reads the secret for every new connection
- * instead of taking it once at start. Its health check makes a new database connection too, so ECS
- * replaces a task that can no longer connect.
+ * The MLflow container: `mlflow server --app-name basic-auth --serve-artifacts` (clients need no S3
+ * rights, and every request but /health needs a user). The backend store's address and the ARN of the
+ * RDS-managed secret are plain environment, never the database password: RDS rotates it, so the
+ * image's entry point (serve.py) reads the secret for every new connection instead of taking it once
+ * at start. The MLflow users' credentials are ECS *secrets* taken from the secrets' JSON keys, so they
+ * never appear in the task definition; serve.py makes the auth database and the users from them. The
+ * health check makes a new database connection too, so ECS replaces a task that can no longer connect.
  */
 export function mlflowContainerDefinition(input: ContainerDefinitionInput): Record<string, unknown> {
   return {
@@ -94,6 +112,8 @@ export function mlflowContainerDefinition(input: ContainerDefinitionInput): Reco
     image: input.image,
     essential: true,
     command: [
+      '--app-name',
+      'basic-auth',
       '--host',
       '0.0.0.0',
       '--port',
@@ -111,9 +131,14 @@ export function mlflowContainerDefinition(input: ContainerDefinitionInput): Reco
       { name: 'DB_PORT', value: String(input.database.port) },
       { name: 'DB_SCHEME', value: DATABASE_ENGINES[input.database.engine].uriScheme },
       { name: 'DB_SECRET_ARN', value: input.database.masterUserSecretArn },
+      { name: 'MLOPS_AUTH_DB_NAME', value: AUTH_DATABASE_NAME },
       // MLflow refuses Host headers other than localhost and private IPs unless told; /health is exempt.
       { name: 'MLFLOW_SERVER_ALLOWED_HOSTS', value: `${input.loadBalancerDnsName},${input.loadBalancerDnsName}:*` },
     ],
+    secrets: (Object.keys(CREDENTIAL_VARIABLES) as MlflowUserRole[]).flatMap((role) => [
+      { name: CREDENTIAL_VARIABLES[role].username, valueFrom: `${input.credentialSecretArns[role]}:username::` },
+      { name: CREDENTIAL_VARIABLES[role].password, valueFrom: `${input.credentialSecretArns[role]}:password::` },
+    ]),
     // Three failures in a row (about 90 s without a database connection) make ECS replace the task; the
     // script starts Python and reads the secret, hence 10 s of timeout.
     healthCheck: {
@@ -191,7 +216,7 @@ export class MlflowService extends Construct {
 
     const executionRole = new IamRole(this, 'execution-role', {
       name: namer.name('iamRole', 'mlflow-execution'),
-      description: 'Pulls the MLflow server image, writes its logs',
+      description: "Pulls the MLflow server image, writes its logs, reads the MLflow users' secrets",
       assumeRolePolicy: assumeEcsTasks,
     });
     new IamRolePolicy(this, 'execution-policy', {
@@ -208,6 +233,7 @@ export class MlflowService extends Construct {
             Resource: props.repositoryArn,
           },
           { Sid: 'WriteLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${logGroup.arn}:*` },
+          { Sid: 'ReadUserSecrets', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: Object.values(props.credentialSecretArns) },
         ],
       }),
     });
@@ -261,6 +287,7 @@ export class MlflowService extends Construct {
           loadBalancerDnsName: loadBalancer.dnsName,
           artifactsDestination: `s3://${props.artifactBucket.bucketName}/${ARTIFACTS_PREFIX}`,
           database: props.database,
+          credentialSecretArns: props.credentialSecretArns,
         }),
       ]),
     });

@@ -12,6 +12,8 @@ export interface SharedParametersProps {
   readonly privateSubnetIds: string[];
   readonly mlflowClientSecurityGroupId: string;
   readonly artifactBucket: string;
+  /** The ARN of the training jobs' MLflow credential secret (their job definitions name it as a Batch secret). */
+  readonly trainingCredentialSecretArn: string;
 }
 
 /**
@@ -47,6 +49,13 @@ export class SharedParameters extends Construct {
         description: 'Security group for tasks that use MLflow',
       },
       { key: 'artifact-bucket', name: props.names.artifactBucket, value: props.artifactBucket, type: 'String', description: 'MLflow artifact bucket' },
+      {
+        key: 'training-credential-secret-arn',
+        name: props.names.trainingCredentialSecretArn,
+        value: props.trainingCredentialSecretArn,
+        type: 'String',
+        description: "ARN of the training jobs' MLflow credential secret (the ARN only, never the value)",
+      },
     ];
     this.parameterArns = values.map(
       (entry) => new SsmParameter(this, entry.key, { name: entry.name, type: entry.type, value: entry.value, description: entry.description }).arn,

@@ -14,6 +14,8 @@ export function vpnPkiObjectKeys({ project, envName }: Pick<Environment, 'projec
     prefix,
     ca: `${prefix}/ca.json`,
     server: `${prefix}/server.json`,
+    /** The MLflow load balancer's certificate, issued by the same CA. */
+    loadBalancer: `${prefix}/load-balancer.json`,
     clientsPrefix: `${prefix}/clients/`,
     client: (name: string) => `${prefix}/clients/${name}.json`,
   };
@@ -32,7 +34,8 @@ export interface VpnServerCertificateProps {
 }
 
 /**
- * The VPN server certificate, by the ARN the CLI published. The CLI issues the certificate with
+ * A server certificate the CLI imported into ACM (the VPN endpoint's, and the MLflow load
+ * balancer's), by the ARN the CLI published. The CLI issues the certificate with
  * node:crypto (Terraform's `tls` provider is not available offline) and imports it into ACM itself,
  * so its private key never enters this stack's state; a renewed certificate is re-imported in place,
  * keeping its ARN.

@@ -10,11 +10,13 @@ export interface ExecutionRoleProps {
   readonly repositoryArn: string;
   /** The one log group the role may write to. */
   readonly logGroupArn: string;
+  /** Secrets the container receives (the MLflow credential). @default [] */
+  readonly secretArns?: readonly string[];
 }
 
 /**
- * The role ECS uses to start a job's container: pull this project's image and write to this
- * project's log group, nothing else (instead of the account-wide AmazonECSTaskExecutionRolePolicy).
+ * The role ECS uses to start a job's container: pull this project's image, write to this project's
+ * log group and read the job's secrets (its MLflow credential), nothing else (instead of the account-wide AmazonECSTaskExecutionRolePolicy).
  */
 export class ExecutionRole extends Construct {
   readonly roleArn: string;
@@ -22,6 +24,7 @@ export class ExecutionRole extends Construct {
   constructor(scope: Construct, id: string, props: ExecutionRoleProps) {
     super(scope, id);
     throwIfViolations('ExecutionRole', props.name.length > 64 ? [`name "${props.name}": IAM role names are at most 64 characters`] : []);
+    const secretArns = [...(props.secretArns ?? [])];
     const role = new IamRole(this, 'role', {
       name: props.name,
       description: 'Starts training containers: image pull and logs of one project',
@@ -41,6 +44,7 @@ export class ExecutionRole extends Construct {
             Resource: props.repositoryArn,
           },
           { Sid: 'WriteProjectLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${props.logGroupArn}:*` },
+          ...(secretArns.length > 0 ? [{ Sid: 'ReadJobSecrets', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: secretArns }] : []),
         ],
       }),
     });

@@ -3,6 +3,7 @@ import { BatchJobDefinition } from '@cdktf/provider-aws/lib/batch-job-definition
 import type { BatchPlacement } from '../../core/training/placement.js';
 import { toBatchResourceRequirements } from '../../core/settings/resource-requirements.js';
 import { throwIfViolations } from '../../core/errors.js';
+import { MLFLOW_CA_VARIABLE, withMlflowCaFile } from '../../core/training/mlflow-ca.js';
 
 export interface TrainingJobDefinitionProps {
   readonly name: string;
@@ -35,6 +36,13 @@ export interface TrainingJobDefinitionProps {
    * @default false
    */
   readonly assignPublicIp?: boolean;
+  /**
+   * The stack's own MLflow server (basic auth, HTTPS with the project's CA): the credential reaches
+   * the container as Batch *secrets* MLFLOW_TRACKING_USERNAME/PASSWORD (the execution role reads the
+   * secret), the CA as text its command writes to a file first (core/training/mlflow-ca.ts).
+   * @default undefined — a team's own server: no credential, the system's CAs
+   */
+  readonly mlflowAuth?: { readonly credentialSecretArn: string; readonly caCertificate: string };
 }
 
 /** The Batch job definition of a project's training: resources, roles, logs, retries, timeout. */
@@ -57,16 +65,26 @@ export class TrainingJobDefinition extends Construct {
     throwIfViolations('TrainingJobDefinition', violations);
 
     const fargate = props.placement.kind === 'fargate';
+    const auth = props.mlflowAuth;
     const containerProperties: Record<string, unknown> = {
       image: props.imageUri,
-      command: props.command,
+      command: auth ? withMlflowCaFile(props.command) : props.command,
       jobRoleArn: props.jobRoleArn,
       executionRoleArn: props.executionRoleArn,
       resourceRequirements: toBatchResourceRequirements(props.placement.kind === 'fargate' ? { ...props.placement, gpus: 0 } : props.placement),
       environment: [
         { name: 'MLFLOW_EXPERIMENT_NAME', value: props.experimentName },
         { name: 'MLFLOW_TRACKING_URI', value: props.trackingUri },
+        ...(auth ? [{ name: MLFLOW_CA_VARIABLE, value: auth.caCertificate }] : []),
       ],
+      ...(auth
+        ? {
+            secrets: [
+              { name: 'MLFLOW_TRACKING_USERNAME', valueFrom: `${auth.credentialSecretArn}:username::` },
+              { name: 'MLFLOW_TRACKING_PASSWORD', valueFrom: `${auth.credentialSecretArn}:password::` },
+            ],
+          }
+        : {}),
       logConfiguration: {
         logDriver: 'awslogs',
         options: { 'awslogs-group': props.logGroupName, 'awslogs-region': props.region, 'awslogs-stream-prefix': 'training' },

@@ -11,6 +11,8 @@ export interface MlflowServerParameterNames {
   readonly vpcId: string;
   readonly privateSubnetIds: string;
   readonly mlflowClientSecurityGroupId: string;
+  readonly trainingCredentialSecretArn: string;
+  readonly caCertificate: string;
 }
 
 /** A team's own MLflow server (or Databricks): the URI from settings, and a network of their choosing. */
@@ -46,6 +48,11 @@ export class TrainingNetwork extends Construct {
   readonly extraSecurityGroupIds: string[];
   readonly trackingUri: string;
   readonly assignPublicIp: boolean;
+  /**
+   * The stack's own MLflow server has basic auth over HTTPS with the project's CA: the jobs' credential
+   * secret and the CA certificate (PEM). Undefined for a team's own server.
+   */
+  readonly mlflowAuth?: { readonly credentialSecretArn: string; readonly caCertificate: string };
 
   constructor(scope: Construct, id: string, props: TrainingNetworkProps) {
     super(scope, id);
@@ -58,6 +65,10 @@ export class TrainingNetwork extends Construct {
       this.subnetIds = Fn.split(',', parameter('private-subnet-ids', parameters.privateSubnetIds).insecureValue);
       this.extraSecurityGroupIds = [parameter('client-security-group-id', parameters.mlflowClientSecurityGroupId).insecureValue];
       this.assignPublicIp = false;
+      this.mlflowAuth = {
+        credentialSecretArn: parameter('training-credential-secret-arn', parameters.trainingCredentialSecretArn).insecureValue,
+        caCertificate: parameter('ca-certificate', parameters.caCertificate).insecureValue,
+      };
       return;
     }
     const subnetIds = source.subnetIds ?? [];

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudWatchClient, DescribeAlarmsCommand, GetDashboardCommand, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
@@ -69,6 +69,9 @@ elif command == 'leftovers':
  * Where moto keeps less than AWS (an endpoint's DeploymentConfig, a model's network isolation,
  * bucket tags) or cannot evaluate a TLS-only bucket policy, the CLI writes an emulator override
  * (EMULATOR_GAPS in cli/effects/terraform.ts); the Terraform JSON itself is the one AWS gets.
+ *
+ * After the removal, `sync` runs over two projects (a second registered model without @dev): it
+ * rolls out @dev's version on the now empty endpoint, and a second sync changes nothing.
  */
 describe('deployment-job against moto and a real MLflow server', () => {
   let moto: TestMoto;
@@ -262,4 +265,47 @@ describe('deployment-job against moto and a real MLflow server', () => {
     expect(again.exitCode).toBe(0);
     expect(again.stderr).toContain('Nothing to remove');
   }, 900_000);
+
+  describe('sync follows the @dev alias of every ML project', () => {
+    const OTHER = 'other-project';
+    let syncEnv: typeof env;
+
+    beforeAll(async () => {
+      // Two projects: the test project, and another registered model (same files) that has versions but no @dev.
+      const projectsDir = join(workDir, 'ml-projects');
+      mkdirSync(projectsDir);
+      for (const name of [PROJECT, OTHER]) symlinkSync(join(repoRoot, 'ml-projects', PROJECT), join(projectsDir, name));
+      const client = new MlflowClient(mlflow.url);
+      const v1 = await client.modelVersion(PROJECT, '1');
+      await client.call('POST', 'registered-models/create', { name: OTHER });
+      await client.call('POST', 'model-versions/create', { name: OTHER, source: v1!.source, run_id: v1!.run_id, model_id: v1!.source.replace(/^models:\//, '') });
+      await client.setModelAlias(OTHER, 'prod', '1');
+      await client.setModelAlias(PROJECT, 'dev', '2');
+      syncEnv = { ...env, MLOPS_PROJECTS_DIR: projectsDir };
+    });
+
+    it("rolls out @dev's version where the endpoint serves none, and never touches the project without @dev", async () => {
+      const result = await runCli(['sync', '--image-build', 'skip'], syncEnv);
+      expect(result.exitCode).toBe(0);
+      expect(result.stdout.trim().split('\n')).toEqual([`${OTHER}  skipped     no alias @dev`, `${PROJECT}   rolled out  version 2 (was not deployed)`]);
+      const sagemaker = new SageMakerClient(aws());
+      const endpoint = await sagemaker.send(new DescribeEndpointCommand({ EndpointName: ENDPOINT }));
+      expect(endpoint.EndpointStatus).toBe('InService');
+      expect(endpoint.EndpointConfigName).toMatch(new RegExp(`^${ENDPOINT}-v2-`));
+      expect((await sagemaker.send(new ListEndpointsCommand({}))).Endpoints?.map((found) => found.EndpointName)).toEqual([ENDPOINT]);
+    }, 900_000);
+
+    it('a second sync finds every endpoint in step and changes nothing', async () => {
+      const result = await runCli(['sync', '--image-build', 'skip', '--json'], syncEnv);
+      expect(result.exitCode).toBe(0);
+      expect(JSON.parse(result.stdout)).toEqual({
+        alias: 'dev',
+        projects: [
+          { project: OTHER, result: 'skipped', detail: 'no alias @dev' },
+          { project: PROJECT, result: 'unchanged', version: '2' },
+        ],
+      });
+      expect(result.stderr).not.toContain('rolling out');
+    }, 300_000);
+  });
 });

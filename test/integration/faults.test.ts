@@ -55,7 +55,9 @@ vpc = ec2.describe_vpcs(Filters=[{'Name': 'isDefault', 'Values': ['true']}])['Vp
 subnets = [s['SubnetId'] for s in ec2.describe_subnets(Filters=[{'Name': 'vpc-id', 'Values': [vpc]}])['Subnets']]
 existing = ec2.describe_security_groups(Filters=[{'Name': 'group-name', 'Values': ['acme-dev-mlflow-clients']}])['SecurityGroups']
 group = existing[0]['GroupId'] if existing else ec2.create_security_group(GroupName='acme-dev-mlflow-clients', Description='MLflow clients', VpcId=vpc)['GroupId']
-values = {'trackingUri': 'http://127.0.0.1:9/', 'vpcId': vpc, 'privateSubnetIds': ','.join(subnets), 'mlflowClientSecurityGroupId': group}
+values = {'trackingUri': 'https://127.0.0.1:9/', 'vpcId': vpc, 'privateSubnetIds': ','.join(subnets), 'mlflowClientSecurityGroupId': group,
+          'trainingCredentialSecretArn': 'arn:aws:secretsmanager:%s:123456789012:secret:acme/dev/mlflow-server/credentials/training-jobs-AbCdEf' % kw['region_name'],
+          'caCertificate': 'LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCg=='}
 for key, value in values.items():
     ssm.put_parameter(Name=names[key], Value=value, Type='StringList' if key == 'privateSubnetIds' else 'String', Overwrite=True)
 `;
@@ -197,7 +199,7 @@ describe('faults: locks, interrupts and removal in any order (training stack, mo
 
   it('training-job-rm removes everything after the MLflow server is gone (its SSM parameters deleted)', async () => {
     await motoPython(moto, "boto3.client('ssm', **kw).delete_parameters(Names=json.loads(sys.argv[1]))", [
-      JSON.stringify([parameters.trackingUri, parameters.vpcId, parameters.privateSubnetIds, parameters.mlflowClientSecurityGroupId]),
+      JSON.stringify([parameters.trackingUri, parameters.vpcId, parameters.privateSubnetIds, parameters.mlflowClientSecurityGroupId, parameters.trainingCredentialSecretArn, parameters.caCertificate]),
     ]);
     const removed = await cli(['training-job-rm', '--project', 'wine', '--json']);
     expectExit(removed, 0);

@@ -17,6 +17,16 @@ import { startTestPostgres, type TestPostgres } from '../harness/postgres.js';
 import { requireTool, toolchainEnv } from '../harness/toolchain.js';
 import { removeTrainingScratch, trainingScratchDir } from '../harness/training-project.js';
 
+/** The users' credentials, as the task's secrets deliver them (stacks/mlflow-server/mlflow-service.ts CREDENTIAL_VARIABLES). */
+const TEST_CREDENTIALS = {
+  MLFLOW_AUTH_ADMIN_USERNAME: 'admin',
+  MLFLOW_AUTH_ADMIN_PASSWORD: 'admin-Pa55word-for-the-test',
+  MLOPS_TRAINING_USERNAME: 'training-jobs',
+  MLOPS_TRAINING_PASSWORD: 'training-Pa55word-for-the-test',
+  MLOPS_CLI_USERNAME: 'mlops-cli',
+  MLOPS_CLI_PASSWORD: 'cli-Pa55word-for-the-test',
+};
+
 /** The one line of the server's Dockerfile that needs the internet: the RDS CA bundle. */
 const RDS_BUNDLE_ADD = /^ADD (--chmod=644) https:\/\/truststore\.pki\.rds\.amazonaws\.com\/global\/global-bundle\.pem (\/opt\/mlflow\/rds-ca-bundle\.pem)$/m;
 
@@ -94,6 +104,7 @@ describe('MLflow server image', () => {
       loadBalancerDnsName: '127.0.0.1',
       artifactsDestination: '/srv/artifacts',
       database: { engine: 'postgres', address: database.host, port: database.port, databaseName: database.database, masterUserSecretArn: secretArn },
+      credentialSecretArns: { admin: 'unused', training: 'unused', cli: 'unused' },
     }) as { command: string[]; environment: { name: string; value: string }[] };
     const env = Object.fromEntries(definition.environment.map(({ name, value }) => [name, value]));
     expect(env).toMatchObject({ DB_CA_BUNDLE: RDS_CA_BUNDLE, DB_SCHEME: DATABASE_ENGINES.postgres.uriScheme });
@@ -104,8 +115,8 @@ describe('MLflow server image', () => {
       image,
       name: `mlops-mlflow-server-${Date.now()}`,
       command,
-      // The task role's credentials and Secrets Manager are moto's here.
-      env: { ...env, ...moto.env },
+      // The task role's credentials and Secrets Manager are moto's here; the users' secrets arrive as environment.
+      env: { ...env, ...moto.env, ...TEST_CREDENTIALS },
       volumes: [`${artifacts}:/srv/artifacts`],
       logFile,
     });
@@ -126,7 +137,7 @@ describe('MLflow server image', () => {
         '    mlflow.log_text("hello", "notes/hello.txt")',
         'print(run.info.run_id)',
       ].join('\n');
-      const runId = (await execa(python, ['-c', logRun], { env: { MLFLOW_TRACKING_URI: url } })).stdout.trim().split('\n').pop();
+      const runId = (await execa(python, ['-c', logRun], { env: { MLFLOW_TRACKING_URI: url, MLFLOW_TRACKING_USERNAME: TEST_CREDENTIALS.MLOPS_TRAINING_USERNAME, MLFLOW_TRACKING_PASSWORD: TEST_CREDENTIALS.MLOPS_TRAINING_PASSWORD } })).stdout.trim().split('\n').pop();
       expect(await database.query(`SELECT name || ' ' || status FROM runs WHERE run_uuid = '${runId}'`)).toBe('from-the-test FINISHED');
       expect(await database.query(`SELECT value FROM params WHERE run_uuid = '${runId}' AND key = 'engine'`)).toBe('buildah');
       const stored = readdirSync(artifacts, { recursive: true }).map(String);

@@ -75,6 +75,7 @@ describe('MLflow server image entry point', () => {
       loadBalancerDnsName: 'lb',
       artifactsDestination: 's3://bucket/artifacts',
       database: { engine: 'postgres', address: 'db', port: 5432, databaseName: 'mlflow', masterUserSecretArn: 'arn' },
+      credentialSecretArns: { admin: 'arn-admin', training: 'arn-training', cli: 'arn-cli' },
     }).command as string[];
     const options = command.filter((part) => part.startsWith('--'));
     const code = [

@@ -73,9 +73,10 @@ describe('MLflow server across a password rotation', () => {
       loadBalancerDnsName: '127.0.0.1',
       artifactsDestination: join(scratch, 'artifacts'),
       database: { engine: 'postgres', address: database.host, port: database.port, databaseName: database.database, masterUserSecretArn: secretArn },
+      credentialSecretArns: { admin: 'unused', training: 'unused', cli: 'unused' },
     }) as { command: string[]; environment: { name: string; value: string }[]; secrets?: unknown };
     // What the task gets: the secret's ARN and nothing of its value.
-    expect(definition.secrets).toBeUndefined();
+    expect(JSON.stringify(definition.secrets)).not.toContain(secretArn);
     expect(JSON.stringify(definition)).not.toContain(database.password);
     serverEnv = {
       PATH: `${join(python, '..')}:${process.env.PATH}`,
@@ -90,8 +91,11 @@ describe('MLflow server across a password rotation', () => {
     expect(serverEnv.DB_SECRET_ARN).toBe(secretArn);
     // 127.0.0.1 only here; two workers (the default is four) show every worker process uses the secret. On a loaded
     // machine a starting worker can miss uvicorn's 5 s ping, and its supervisor kills it mid-request: give it longer.
+    // Without the basic-auth app: its login (and its own database's connections through the same secret) is
+    // proven in mlflow-auth.test.ts; here anonymous requests show the tracking store's connections.
+    const withoutAuth = definition.command.filter((part, index, all) => part !== '--app-name' && all[index - 1] !== '--app-name');
     const command = [
-      ...definition.command.map((part) => (part === '0.0.0.0' ? '127.0.0.1' : part)),
+      ...withoutAuth.map((part) => (part === '0.0.0.0' ? '127.0.0.1' : part)),
       '--workers',
       '2',
       '--uvicorn-opts',

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { execa } from 'execa';
 import { repoRoot } from '../../cli/paths.js';
-import { sharedParameterNames } from '../../core/naming.js';
+import { mlflowCredentialSecretNames, mlflowLoadBalancerCertificateParameterName, sharedParameterNames } from '../../core/naming.js';
 import { runCli } from '../harness/cli.js';
-import { TEST_REGION, type TestMoto } from '../harness/moto.js';
+import { motoPython, TEST_REGION, type TestMoto } from '../harness/moto.js';
 import { privateKeysInStates, startMotoWithStateBucket } from './mlflow-server-setup.js';
 
 /**
@@ -52,6 +52,9 @@ describe('mlops mlflow-server against moto (VPN off)', () => {
   let work: string;
   let vpcIds: string[] = [];
   const started = Date.now();
+  /** What the stack makes in moto, its image repository included (bucket policies are left out: EMULATOR_GAPS). */
+  const STACK_RESOURCES = 69;
+  let firstAdded = 0;
 
   const inventory = async (): Promise<Inventory> => {
     const result = await execa(python, [inventoryScript, project, envName, ...vpcIds], { env: { ...process.env, ...moto.env }, reject: false });
@@ -100,11 +103,16 @@ describe('mlops mlflow-server against moto (VPN off)', () => {
     const result = await runCli(['mlflow-server', '--image-build', 'skip', '--json'], env);
     expect({ exitCode: result.exitCode, tail: result.exitCode === 0 ? '' : String(result.stderr).slice(-3000) }).toEqual({ exitCode: 0, tail: '' });
     const output = json(String(result.stdout));
-    expect(output.plan).toMatchObject({ add: 58, change: 0, destroy: 0 });
+    // First the repository, the users' secrets and the load balancer (with what it needs), then the rest.
+    const first = /The image repository, aws_secretsmanager_secret and aws_lb first — Plan: (\d+) to add, 0 to change, 0 to destroy\./.exec(result.stderr);
+    expect(first).not.toBeNull();
+    firstAdded = Number(first![1]);
+    expect(output.plan).toMatchObject({ change: 0, destroy: 0 });
+    expect(firstAdded + output.plan.add).toBe(STACK_RESOURCES);
+    expect(result.stderr).toContain(`Plan: ${output.plan.add} to add, 0 to change, 0 to destroy.`);
     expect(output.image).toEqual({ imageUri: expect.stringMatching(/\/mlit-dev-mlflow-server:[0-9a-f]{16}$/), action: 'skipped' });
-    expect(output.trackingUri).toMatch(/^http:\/\/mlit-dev-mlflow-.*\.elb\.amazonaws\.com$/);
-    expect(result.stderr).toContain('The image repository first — Plan: 1 to add, 0 to change, 0 to destroy.');
-    expect(result.stderr).toContain('Plan: 58 to add, 0 to change, 0 to destroy.');
+    expect(output.trackingUri).toMatch(/^https:\/\/mlit-dev-mlflow-.*\.elb\.amazonaws\.com$/);
+    expect(output.generatedCredentials).toEqual(['admin', 'training', 'cli']);
     expect(result.stderr).toContain(`export MLFLOW_TRACKING_URI=${output.trackingUri}`);
 
     const found = await inventory();
@@ -116,7 +124,7 @@ describe('mlops mlflow-server against moto (VPN off)', () => {
       'ec2:nat-gateway': 1,
       'ec2:vpc-endpoint': 1,
       'rds:db': 1,
-      'secretsmanager:secret': 1,
+      'secretsmanager:secret': 4,
       'ecs:cluster': 1,
       'ecs:service': 1,
       'ecs:task-definition': 1,
@@ -125,8 +133,9 @@ describe('mlops mlflow-server against moto (VPN off)', () => {
       'iam:role': 3,
       'ecr:repository': 1,
       'logs:log-group': 2,
-      's3:bucket': 1,
-      'ssm:parameter': 5,
+      's3:bucket': 2,
+      'ssm:parameter': 8,
+      'acm:certificate': 1,
     });
     const names = sharedParameterNames({ project, envName });
     expect(found.ssm_values).toEqual({
@@ -135,12 +144,21 @@ describe('mlops mlflow-server against moto (VPN off)', () => {
       [names.privateSubnetIds]: (output.outputs.private_subnet_ids as string[]).join(','),
       [names.mlflowClientSecurityGroupId]: output.outputs.client_security_group_id,
       [names.artifactBucket]: output.outputs.artifact_bucket,
+      [names.trainingCredentialSecretArn]: expect.stringContaining(':secret:mlit/dev/mlflow-server/credentials/training-jobs'),
+      [names.caCertificate]: expect.stringMatching(/^[A-Za-z0-9+/]+=*$/),
+      [mlflowLoadBalancerCertificateParameterName({ project, envName })]: found.resources['acm:certificate'][0],
     });
   });
 
   it('keeps its state under <project>/<env>/mlflow-server.tfstate in the state bucket', async () => {
     const state = JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: stateBucket, Key: 'mlit/dev/mlflow-server.tfstate' }))).Body!.transformToString());
-    expect(state.outputs.tracking_uri.value).toMatch(/^http:\/\//);
+    expect(state.outputs.tracking_uri.value).toMatch(/^https:\/\//);
+    // The users' passwords went into Secrets Manager from the CLI: the state knows the secrets, not their values.
+    const read = "print(json.dumps([json.loads(boto3.client('secretsmanager', **kw).get_secret_value(SecretId=n)['SecretString'])['password'] for n in sys.argv[1:]]))";
+    const passwords = JSON.parse(await motoPython(moto, read, Object.values(mlflowCredentialSecretNames({ project, envName })))) as string[];
+    expect(passwords).toHaveLength(3);
+    for (const password of passwords) expect(JSON.stringify(state)).not.toContain(password);
+    expect(JSON.stringify(state)).not.toContain('secret_string');
     expect(await privateKeysInStates(s3, stateBucket)).toEqual({ states: ['mlit/dev/mlflow-server.tfstate'], holdingKeys: [] });
   });
 
@@ -167,7 +185,8 @@ describe('mlops mlflow-server against moto (VPN off)', () => {
   it('mlflow-server-rm removes every resource of the stack', async () => {
     const result = await runCli(['mlflow-server-rm', '--json'], env); // CI=true in runCli: no question asked
     expect({ exitCode: result.exitCode, tail: result.exitCode === 0 ? '' : String(result.stderr).slice(-3000) }).toEqual({ exitCode: 0, tail: '' });
-    expect(json(String(result.stdout))).toEqual({ destroyed: 59, vpnObjectsRemoved: 0 });
+    // Every resource of both applies, the image repository too; the CA's and the load balancer certificate's objects.
+    expect(json(String(result.stdout))).toEqual({ destroyed: STACK_RESOURCES, vpnObjectsRemoved: 2 });
     const after = await inventory();
     expect(nonEmpty(after)).toEqual({});
     expect(after.moto_kept_nat_gateway_interfaces).toHaveLength(1); // the one NAT gateway's, see the top of this file

@@ -9,7 +9,7 @@ import { MlflowClient } from '../../cli/effects/mlflow.js';
 import { pythonEnv } from '../../cli/local/python-tools.js';
 import { runCli, type CliResult } from '../harness/cli.js';
 import { startTestMlflowServer, type TestMlflowServer } from '../harness/mlflow.js';
-import { emulatorCliEnv, motoResourceNames, TEST_REGION, startTestMoto, type TestMoto } from '../harness/moto.js';
+import { emulatorCliEnv, motoPython, motoResourceNames, TEST_REGION, startTestMoto, type TestMoto } from '../harness/moto.js';
 import { requireTool, toolchainEnv } from '../harness/toolchain.js';
 import { copyTestProject, fargateTrainingResources } from '../harness/training-project.js';
 
@@ -26,6 +26,8 @@ import { copyTestProject, fargateTrainingResources } from '../harness/training-p
  * the test MLflow server, so the jobs run in moto's default VPC, as a team with its own server would.
  */
 const STATE_BUCKET = 'acme-tf-state';
+/** wine retrains every Monday at 03:00 UTC (EventBridge Scheduler; moto keeps schedules but never fires them). */
+const WINE_SCHEDULE = 'cron(0 3 ? * MON *)';
 const PREFIX = 'acme-dev-';
 
 interface Fixture {
@@ -58,10 +60,13 @@ async function setUp(mlflow: TestMlflowServer, options: { failJobs?: boolean } =
   await clients.s3.send(new CreateBucketCommand({ Bucket: STATE_BUCKET, CreateBucketConfiguration: { LocationConstraint: TEST_REGION } }));
 
   const projectsDir = tempDir('mlops-training-it-projects-');
-  copyTestProject('wine', [
-    { type: 'VCPU', value: '0.5' },
-    { type: 'MEMORY', value: '2048' },
-  ], projectsDir);
+  copyTestProject('wine', {
+    training: [
+      { type: 'VCPU', value: '0.5' },
+      { type: 'MEMORY', value: '2048' },
+    ],
+    schedule: WINE_SCHEDULE,
+  }, projectsDir);
   copyTestProject('other', undefined, projectsDir);
   copyTestProject('badshape', [
     { type: 'VCPU', value: '1' },
@@ -94,7 +99,24 @@ const expectExit = (result: CliResult, code: number) => {
 describe('training-job against moto and a real MLflow server', () => {
   let mlflow: TestMlflowServer;
   let fixture: Fixture;
-  let submitted: { jobId: string; jobName: string; jobDefinition: string };
+  let submitted: { jobId: string; jobName: string; jobDefinition: string; jobQueue: string; schedule: { name: string; expression: string; state: string; nextRun: string } };
+  /** The wine schedule as EventBridge Scheduler (moto) keeps it, and the trust and permissions of its role. */
+  const wineSchedule = async () =>
+    JSON.parse(
+      await motoPython(
+        fixture.moto,
+        [
+          "scheduler, iam = boto3.client('scheduler', **kw), boto3.client('iam', **kw)",
+          "names = [s['Name'] for s in scheduler.list_schedules()['Schedules']]",
+          "if 'acme-dev-wine-retrain' not in names: print(json.dumps({'names': names})); sys.exit(0)",
+          "s = scheduler.get_schedule(Name='acme-dev-wine-retrain')",
+          "role = s['Target']['RoleArn'].split('/')[-1]",
+          "policy = iam.get_role_policy(RoleName=role, PolicyName='submit-training-job')['PolicyDocument']",
+          "trust = iam.get_role(RoleName=role)['Role']['AssumeRolePolicyDocument']",
+          "print(json.dumps({'names': names, 'expression': s['ScheduleExpression'], 'timezone': s['ScheduleExpressionTimezone'], 'state': s['State'], 'target': s['Target']['Arn'], 'input': json.loads(s['Target']['Input']), 'role': role, 'policy': policy, 'trust': trust}))",
+        ].join('\n'),
+      ),
+    );
 
   beforeAll(async () => {
     mlflow = await startTestMlflowServer();
@@ -173,7 +195,23 @@ describe('training-job against moto and a real MLflow server', () => {
     expect(container.logConfiguration?.options?.['awslogs-group']).toBe('/aws/batch/acme-dev-wine-training');
     expect(container.networkConfiguration?.assignPublicIp).toBe('ENABLED');
 
-    expect(await motoResourceNames(fixture.moto, `${PREFIX}wine-`)).toEqual(fargateTrainingResources('acme-dev-wine', definition.revision!));
+    expect(await motoResourceNames(fixture.moto, `${PREFIX}wine-`)).toEqual(
+      [...fargateTrainingResources('acme-dev-wine', definition.revision!), 'iam-role acme-dev-wine-train-schedule'].sort(),
+    );
+  });
+
+  it("applies wine's retraining schedule: Batch SubmitJob of exactly its queue and definition, and shows the next run", async () => {
+    expect(submitted.schedule).toMatchObject({ name: 'acme-dev-wine-retrain', expression: WINE_SCHEDULE, state: 'ENABLED' });
+    const next = new Date(submitted.schedule.nextRun);
+    expect(next.getUTCDay()).toBe(1);
+    expect(next.toISOString()).toMatch(/T03:00:00\.000Z$/);
+    expect(next.getTime() - Date.now()).toBeGreaterThan(0);
+    expect(next.getTime() - Date.now()).toBeLessThanOrEqual(7 * 86_400_000);
+    const schedule = await wineSchedule();
+    expect(schedule).toMatchObject({ names: ['acme-dev-wine-retrain'], expression: WINE_SCHEDULE, timezone: 'UTC', state: 'ENABLED', target: 'arn:aws:scheduler:::aws-sdk:batch:submitJob' });
+    expect(schedule.input).toEqual({ JobName: 'scheduled-wine', JobQueue: expect.stringMatching(/:job-queue\/acme-dev-wine-training$/), JobDefinition: submitted.jobDefinition });
+    expect(schedule.policy.Statement).toEqual([{ Sid: 'SubmitThisJob', Effect: 'Allow', Action: 'batch:SubmitJob', Resource: [schedule.input.JobQueue, submitted.jobDefinition, expect.stringMatching(/^arn:aws:batch:eu-west-1:\d{12}:job\/\*$/)] }]);
+    expect(schedule.trust.Statement[0]).toMatchObject({ Principal: { Service: 'scheduler.amazonaws.com' }, Condition: { ArnEquals: { 'aws:SourceArn': expect.stringMatching(/:schedule\/default\/acme-dev-wine-retrain$/) } } });
   });
 
   it("running the job's command locally with its environment registers a new model version in MLflow; following the job then prints it", async () => {
@@ -222,6 +260,7 @@ describe('training-job against moto and a real MLflow server', () => {
     expect(JSON.parse(removed.stdout).destroyed).toBeGreaterThan(10);
 
     expect(await motoResourceNames(fixture.moto, `${PREFIX}wine-`)).toEqual([]);
+    expect(await wineSchedule()).toEqual({ names: [] });
     expect(JSON.parse(await stateBody(fixture.clients.s3, 'acme/dev/training/wine.tfstate')).resources).toEqual([]);
     expect(await stateBody(fixture.clients.s3, 'acme/dev/training/other.tfstate')).toBe(otherState);
     expect(await motoResourceNames(fixture.moto, `${PREFIX}other-`)).toEqual(otherResources);

@@ -122,11 +122,11 @@ describe('MlflowServerStack (defaults: postgres, VPN on)', () => {
   });
 
   describe('artifact bucket', () => {
-    const bucketAddress = addressOf(config, 'aws_s3_bucket', () => true);
+    const bucketAddress = addressOf(config, 'aws_s3_bucket', (bucket) => bucket.bucket.includes('-mlflow-artifacts-'));
     const ofBucket = (type: string) => resources(config, type).find((resource) => resource.bucket === `\${${bucketAddress}.id}`);
 
     it('is named <project>-<env>-mlflow-artifacts-<account> and kept on destroy by default', () => {
-      expect(only(config, 'aws_s3_bucket')).toMatchObject({
+      expect(config.resource.aws_s3_bucket[bucketAddress.split('.')[1]]).toMatchObject({
         bucket: 'acme-ml-dev-mlflow-artifacts-${data.aws_caller_identity.account.account_id}',
         force_destroy: false,
       });
@@ -219,7 +219,7 @@ describe('MlflowServerStack (defaults: postgres, VPN on)', () => {
     const secretArn = '${aws_db_instance.' + Object.keys(config.resource.aws_db_instance)[0] + '.master_user_secret[0].secret_arn}';
 
     it('gets the ARN of the RDS-managed secret, never its value: the server reads the current password for each new connection', () => {
-      expect(container.secrets).toBeUndefined();
+      expect(JSON.stringify(container.secrets)).not.toContain(secretArn);
       expect(container.environment).toContainEqual({ name: 'DB_SECRET_ARN', value: secretArn });
       const names = container.environment.map((entry: Block) => entry.name);
       expect(names.filter((name: string) => /PASSWORD|USER/i.test(name))).toEqual([]);
@@ -231,14 +231,52 @@ describe('MlflowServerStack (defaults: postgres, VPN on)', () => {
       expect(taskPolicy).toContain(`{"Sid" = "ReadDatabaseSecret", "Effect" = "Allow", "Action" = ["secretsmanager:GetSecretValue"], "Resource" = ${secretArn.slice(2, -1)}}`);
       const taskRole = addressOf(config, 'aws_iam_role', (role) => role.name === 'acme-ml-dev-mlflow-task');
       expect(byName(config, 'aws_iam_role_policy', 'mlflow-artifacts').role).toBe(`\${${taskRole}.id}`);
-      // Every other policy of the stack: no Secrets Manager or KMS action, nothing on "*" beyond the ECR token.
+      // Every other policy of the stack: no KMS action, and Secrets Manager only for the MLflow users' secrets (execution role).
       const policies = resources(config, 'aws_iam_role_policy').map((policy) => policy.policy as string);
-      expect(policies.join('\n').match(/secretsmanager:|kms:/g)).toEqual(['secretsmanager:']);
+      expect(policies.join('\n').match(/secretsmanager:|kms:/g)).toEqual(['secretsmanager:', 'secretsmanager:']);
+      expect(byName(config, 'aws_iam_role_policy', 'mlflow-execution').policy as string).not.toContain(secretArn.slice(2, -1));
       expect(only(config, 'aws_db_instance').master_user_secret_kms_key_id).toBeUndefined();
+    });
+
+    it("gets the MLflow users' credentials as ECS secrets, never as plain environment", () => {
+      const user = (role: string) => `\${aws_secretsmanager_secret.${addressOf(config, 'aws_secretsmanager_secret', (secret) => secret.name === `acme-ml/dev/mlflow-server/credentials/${role}`).split('.')[1]}.arn}`;
+      expect(container.secrets).toEqual([
+        { name: 'MLFLOW_AUTH_ADMIN_USERNAME', valueFrom: `${user('admin')}:username::` },
+        { name: 'MLFLOW_AUTH_ADMIN_PASSWORD', valueFrom: `${user('admin')}:password::` },
+        { name: 'MLOPS_TRAINING_USERNAME', valueFrom: `${user('training-jobs')}:username::` },
+        { name: 'MLOPS_TRAINING_PASSWORD', valueFrom: `${user('training-jobs')}:password::` },
+        { name: 'MLOPS_CLI_USERNAME', valueFrom: `${user('mlops-cli')}:username::` },
+        { name: 'MLOPS_CLI_PASSWORD', valueFrom: `${user('mlops-cli')}:password::` },
+      ]);
+      const environmentText = JSON.stringify(container.environment);
+      expect(environmentText).not.toMatch(/PASSWORD|secret/i);
+      expect(container.environment).toContainEqual({ name: 'MLOPS_AUTH_DB_NAME', value: 'mlflow_auth' });
+      expect(container.environment).toContainEqual({ name: 'DB_HOST', value: expect.stringMatching(/aws_db_instance\..*\.address/) });
+    });
+
+    it("lets the execution role read exactly the users' secrets", () => {
+      const policy = byName(config, 'aws_iam_role_policy', 'mlflow-execution').policy as string;
+      const users = resources(config, 'aws_secretsmanager_secret').map((_, index) => `aws_secretsmanager_secret.${Object.keys(config.resource.aws_secretsmanager_secret)[index]}.arn`);
+      expect(policy).toContain(`"Sid" = "ReadUserSecrets"`);
+      for (const arn of users) expect(policy).toContain(arn);
+    });
+
+    it('makes the users\' secrets without a value: the CLI puts generated passwords, so none is in the configuration or the state', () => {
+      const secrets = resources(config, 'aws_secretsmanager_secret');
+      expect(secrets.map((secret) => secret.name).sort()).toEqual([
+        'acme-ml/dev/mlflow-server/credentials/admin',
+        'acme-ml/dev/mlflow-server/credentials/mlops-cli',
+        'acme-ml/dev/mlflow-server/credentials/training-jobs',
+      ]);
+      expect(resources(config, 'aws_secretsmanager_secret_version')).toEqual([]);
+      expect(config.resource.random_password).toBeUndefined();
+      expect(JSON.stringify(config)).not.toMatch(/secret_string|"password"\s*:/);
     });
 
     it('serves artifacts through the server from the artifact bucket', () => {
       expect(container.command).toEqual([
+        '--app-name',
+        'basic-auth',
         '--host',
         '0.0.0.0',
         '--port',
@@ -288,11 +326,45 @@ describe('MlflowServerStack (defaults: postgres, VPN on)', () => {
   });
 
   describe('load balancer and security groups', () => {
-    it('is internal, in the private subnets, and admits only the VPC and the VPN clients', () => {
+    it('is internal, in the private subnets, and admits only the VPC and the VPN clients, on HTTPS only', () => {
       expect(only(config, 'aws_lb')).toMatchObject({ name: 'acme-ml-dev-mlflow', internal: true, load_balancer_type: 'application', drop_invalid_header_fields: true });
       const alb = byName(config, 'aws_security_group', 'acme-ml-dev-mlflow-alb');
       expect(alb.ingress.flatMap((rule: Block) => rule.cidr_blocks)).toEqual(['10.0.0.0/16', '10.100.0.0/22']);
-      expect(alb.ingress.every((rule: Block) => rule.from_port === 80 && rule.to_port === 80)).toBe(true);
+      expect(alb.ingress.every((rule: Block) => rule.from_port === 443 && rule.to_port === 443)).toBe(true);
+    });
+
+    it('listens on HTTPS alone (TLS 1.2+), with the certificate the CLI imported, known only by the ARN it published in SSM', () => {
+      const listener = only(config, 'aws_lb_listener');
+      const [parameterId] = Object.entries(config.data.aws_ssm_parameter as Record<string, Block>).find(([, parameter]) => parameter.name === '/acme-ml/dev/mlflow-server/load-balancer-certificate-arn')!;
+      expect(listener).toMatchObject({
+        port: 443,
+        protocol: 'HTTPS',
+        ssl_policy: 'ELBSecurityPolicy-TLS13-1-2-2021-06',
+        certificate_arn: `\${data.aws_ssm_parameter.${parameterId}.insecure_value}`,
+      });
+      expect(listener.default_action).toEqual([expect.objectContaining({ type: 'forward' })]);
+      expect(config.output.tracking_uri.value).toMatch(/^https:\/\/\$\{aws_lb\..*\.dns_name\}$/);
+    });
+
+    it('writes access logs to a bucket of their own: SSE-S3 (all ALB log delivery supports), versioned, private, TLS-only, writable by ELB log delivery under this account only', () => {
+      const logs = addressOf(config, 'aws_s3_bucket', (bucket) => bucket.bucket.includes('-mlflow-alb-logs-'));
+      const [, logsId] = logs.split('.');
+      expect(config.resource.aws_s3_bucket[logsId].bucket).toBe('acme-ml-dev-mlflow-alb-logs-${data.aws_caller_identity.account.account_id}');
+      const lb = only(config, 'aws_lb');
+      expect(lb.access_logs).toEqual({ bucket: `\${${logs}.bucket}`, prefix: 'mlflow-alb', enabled: true });
+      const policyEntry = Object.entries(config.resource.aws_s3_bucket_policy as Record<string, Block>).find(([, policy]) => policy.bucket === `\${${logs}.id}`)!;
+      expect(lb.depends_on).toContain(`aws_s3_bucket_policy.${policyEntry[0]}`);
+      const ofLogs = (type: string) => resources(config, type).find((resource) => resource.bucket === `\${${logs}.id}`);
+      expect(ofLogs('aws_s3_bucket_server_side_encryption_configuration')?.rule).toEqual([{ apply_server_side_encryption_by_default: { sse_algorithm: 'AES256' } }]);
+      expect(ofLogs('aws_s3_bucket_versioning')?.versioning_configuration).toEqual({ status: 'Enabled' });
+      expect(ofLogs('aws_s3_bucket_public_access_block')).toMatchObject({ block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true });
+      expect(ofLogs('aws_s3_bucket_lifecycle_configuration')?.rule[0].expiration).toEqual([{ days: 365 }]);
+      const policy = policyEntry[1].policy as string;
+      const logObjects = `"\${${logs}.arn}/mlflow-alb/AWSLogs/\${data.aws_caller_identity.account.account_id}/*"`;
+      expect(policy).toContain(`"Principal" = {"AWS" = data.aws_elb_service_account.`);
+      expect(policy).toContain('"Service" = "logdelivery.elasticloadbalancing.amazonaws.com"');
+      expect(policy.split(logObjects)).toHaveLength(3);
+      expect(policy).toContain('"aws:SecureTransport" = "false"');
     });
 
     it('opens no security group to the internet', () => {
@@ -311,13 +383,13 @@ describe('MlflowServerStack (defaults: postgres, VPN on)', () => {
     it('makes a client security group for training and deployment tasks with egress only', () => {
       const client = byName(config, 'aws_security_group', 'acme-ml-dev-mlflow-client');
       expect(client.ingress).toBeUndefined();
-      expect(client.egress.map((rule: Block) => rule.to_port)).toEqual([80, 443]);
+      expect(client.egress.map((rule: Block) => rule.to_port)).toEqual([443, 443]);
     });
   });
 
   describe('Client VPN', () => {
     it('uses mutual TLS with the server certificate the CLI imported into ACM, known only by the ARN it published in SSM', () => {
-      const parameters = Object.entries(config.data?.aws_ssm_parameter ?? {}) as [string, Block][];
+      const parameters = (Object.entries(config.data?.aws_ssm_parameter ?? {}) as [string, Block][]).filter(([, parameter]) => parameter.name.includes('/vpn/'));
       expect(parameters.map(([, parameter]) => parameter.name)).toEqual(['/acme-ml/dev/mlflow-server/vpn/server-certificate-arn']);
       // The key stays out of the configuration, and so out of the state (finding 3 of issue 10).
       expect(resources(config, 'aws_acm_certificate')).toEqual([]);
@@ -348,9 +420,10 @@ describe('MlflowServerStack (defaults: postgres, VPN on)', () => {
     const names = sharedParameterNames(environment);
     const parameters = Object.fromEntries(resources(config, 'aws_ssm_parameter').map((parameter) => [parameter.name, parameter]));
     expect(Object.keys(parameters).sort()).toEqual(
-      [names.trackingUri, names.vpcId, names.privateSubnetIds, names.mlflowClientSecurityGroupId, names.artifactBucket].sort(),
+      [names.trackingUri, names.vpcId, names.privateSubnetIds, names.mlflowClientSecurityGroupId, names.artifactBucket, names.trainingCredentialSecretArn].sort(),
     );
-    expect(parameters[names.trackingUri].value).toMatch(/^http:\/\/\$\{aws_lb\..*\.dns_name\}$/);
+    expect(parameters[names.trackingUri].value).toMatch(/^https:\/\/\$\{aws_lb\..*\.dns_name\}$/);
+    expect(parameters[names.trainingCredentialSecretArn].value).toMatch(/^\$\{aws_secretsmanager_secret\.credentials_training_.*\.arn\}$/);
     expect(parameters[names.privateSubnetIds]).toMatchObject({ type: 'StringList', value: expect.stringContaining('join(",", [aws_subnet.') });
     expect(parameters[names.mlflowClientSecurityGroupId].value).toBe(
       `\${${addressOf(config, 'aws_security_group', (group) => group.name === 'acme-ml-dev-mlflow-client')}.id}`,
@@ -387,7 +460,7 @@ describe('MlflowServerStack settings', () => {
     for (const type of ['aws_ec2_client_vpn_endpoint', 'aws_acm_certificate', 'aws_ec2_client_vpn_authorization_rule', 'aws_ec2_client_vpn_network_association']) {
       expect(resources(config, type)).toEqual([]);
     }
-    expect(config.data?.aws_ssm_parameter).toBeUndefined();
+    expect(Object.values(config.data?.aws_ssm_parameter ?? {}).map((parameter) => (parameter as Block).name)).toEqual(['/acme-ml/dev/mlflow-server/load-balancer-certificate-arn']);
     expect(config.output.vpn_dns_name).toBeUndefined();
     expect(byName(config, 'aws_security_group', 'acme-ml-dev-mlflow-alb').ingress.flatMap((rule: Block) => rule.cidr_blocks)).toEqual(['10.0.0.0/16']);
   });
@@ -415,7 +488,8 @@ describe('MlflowServerStack settings', () => {
     expect(only(config, 'aws_ecs_service').desired_count).toBe(2);
     expect(only(config, 'aws_appautoscaling_target')).toMatchObject({ min_capacity: 2, max_capacity: 5 });
     expect(byName(config, 'aws_cloudwatch_log_group', '/mlops/acme-ml-dev-mlflow-server').retention_in_days).toBe(90);
-    expect(only(config, 'aws_s3_bucket').force_destroy).toBe(true);
+    // artifact_bucket_force_destroy covers both buckets: artifacts and the load balancer's access logs.
+    expect(resources(config, 'aws_s3_bucket').map((bucket) => bucket.force_destroy)).toEqual([true, true]);
     expect(byName(config, 'aws_security_group', 'acme-ml-dev-mlflow-alb').ingress.flatMap((rule: Block) => rule.cidr_blocks)).toEqual([
       '10.0.0.0/16',
       '10.100.0.0/22',

@@ -8,6 +8,7 @@ import { loadMlProject } from '../../cli/ml-project.js';
 import { parseSettings } from '../../core/settings/parse.js';
 import { TRAINING_POLICY_FILE, TRAINING_DEFAULT_POLICY_FILE } from '../../cli/training/policy.js';
 import { sharedParameterNames } from '../../core/naming.js';
+import { withMlflowCaFile } from '../../core/training/mlflow-ca.js';
 import {
   TRAINING_TEST_ENVIRONMENT,
   copyTestProject,
@@ -33,9 +34,11 @@ describe('training stack with the MLflow server stack of the environment', () =>
   it("reads network and tracking URI from the server stack's SSM parameters, never copied by hand", () => {
     const names = Object.values(json.data!.aws_ssm_parameter).map((parameter) => parameter.name).sort();
     expect(names).toEqual([
+      '/acme/dev/mlflow-server/ca-certificate',
       '/acme/dev/mlflow-server/client-security-group-id',
       '/acme/dev/mlflow-server/private-subnet-ids',
       '/acme/dev/mlflow-server/tracking-uri',
+      '/acme/dev/mlflow-server/training-credential-secret-arn',
       '/acme/dev/mlflow-server/vpc-id',
     ]);
     const compute = only(json, 'aws_batch_compute_environment').compute_resources;
@@ -45,7 +48,7 @@ describe('training stack with the MLflow server stack of the environment', () =>
     expect(containerProperties(json).networkConfiguration).toEqual({ assignPublicIp: 'DISABLED' });
   });
 
-  it('runs CPU-only jobs on Fargate with the resources of the project file and only MLFLOW_TRACKING_URI and MLFLOW_EXPERIMENT_NAME', () => {
+  it('runs CPU-only jobs on Fargate with the resources of the project file, MLFLOW_TRACKING_URI, MLFLOW_EXPERIMENT_NAME and the server CA', () => {
     const definition = only(json, 'aws_batch_job_definition');
     expect(definition.platform_capabilities).toEqual(['FARGATE']);
     const properties = containerProperties(json);
@@ -53,10 +56,12 @@ describe('training stack with the MLflow server stack of the environment', () =>
       { type: 'VCPU', value: '1' },
       { type: 'MEMORY', value: '2048' },
     ]);
-    expect(properties.environment.map((variable: { name: string }) => variable.name).sort()).toEqual(['MLFLOW_EXPERIMENT_NAME', 'MLFLOW_TRACKING_URI']);
+    expect(properties.environment.map((variable: { name: string }) => variable.name).sort()).toEqual(['MLFLOW_EXPERIMENT_NAME', 'MLFLOW_TRACKING_URI', 'MLOPS_MLFLOW_CA_CERTIFICATE_BASE64']);
+    expect(properties.environment).toContainEqual({ name: 'MLOPS_MLFLOW_CA_CERTIFICATE_BASE64', value: expect.stringMatching(/^\$\{data\.aws_ssm_parameter\.[^.]*ca-certificate[^.]*\.insecure_value\}$/) });
     expect(properties.environment).toContainEqual({ name: 'MLFLOW_EXPERIMENT_NAME', value: 'wine' });
     expect(properties.environment.find((variable: { name: string }) => variable.name === 'MLFLOW_TRACKING_URI').value).toMatch(/tracking-uri.*insecure_value/);
-    expect(properties.command).toEqual(['mlflow', 'run', '.', '--env-manager', 'local', '--experiment-name', 'wine']);
+    // The command writes the CA to a file first (core/training/mlflow-ca.ts), then runs the project.
+    expect(properties.command).toEqual([...withMlflowCaFile([]), 'mlflow', 'run', '.', '--env-manager', 'local', '--experiment-name', 'wine']);
     expect(properties.image).toMatch(/^\$\{aws_ecr_repository\.[^}]+\.repository_url\}:[0-9a-f]{16}$/);
     expect(only(json, 'aws_batch_compute_environment')).toMatchObject({ name: 'acme-dev-wine-training-fargate', type: 'MANAGED', compute_resources: { type: 'FARGATE', max_vcpus: 16 } });
   });
@@ -109,6 +114,18 @@ describe('training stack with the MLflow server stack of the environment', () =>
     const statements = Object.fromEntries(execution.Statement.map((statement: { Sid: string; Resource: string }) => [statement.Sid, statement.Resource]));
     expect(statements.PullProjectImage).toMatch(/aws_ecr_repository\..*\.arn/);
     expect(statements.WriteProjectLogs).toMatch(/aws_cloudwatch_log_group\..*\.arn\}:\*$/);
+    expect(statements.ReadJobSecrets).toEqual([expect.stringMatching(/^\$\{data\.aws_ssm_parameter\.[^.]*training-credential-secret-arn[^.]*\.insecure_value\}$/)]);
+  });
+
+  it("passes the MLflow server's training credential as Batch secrets, never as environment, and no secret value anywhere", () => {
+    const properties = containerProperties(json);
+    const arn = '${data.aws_ssm_parameter.' + Object.keys(json.data!.aws_ssm_parameter).find((id) => id.includes('training-credential-secret-arn')) + '.insecure_value}';
+    expect(properties.secrets).toEqual([
+      { name: 'MLFLOW_TRACKING_USERNAME', valueFrom: `${arn}:username::` },
+      { name: 'MLFLOW_TRACKING_PASSWORD', valueFrom: `${arn}:password::` },
+    ]);
+    expect(JSON.stringify(properties.environment)).not.toMatch(/PASSWORD|USERNAME/);
+    expect(JSON.stringify(json)).not.toMatch(/secret_string|"password"\s*:/);
   });
 
   it("gives the job role the default policy: its own ML project's parameters and secrets, and no S3 (artifacts go through the MLflow server)", () => {
@@ -268,5 +285,71 @@ describe('training stack shapes', () => {
     } finally {
       delete process.env.MLOPS_POLICIES_DIR;
     }
+  });
+});
+
+describe('training stack with a retraining schedule', () => {
+  const { json } = synthTrainingStack({ requirements: { training: [{ type: 'VCPU', value: '1' }], schedule: 'rate(7 days)' } });
+  const schedule = only(json, 'aws_scheduler_schedule');
+  const roles = json.resource.aws_iam_role as Record<string, { name: string; assume_role_policy: string }>;
+  const scheduleRole = Object.values(roles).find((role) => role.name === 'acme-dev-wine-train-schedule')!;
+
+  it('an EventBridge Scheduler schedule submits the same Batch job (queue and definition with its revision), in UTC, with retries', () => {
+    expect(schedule).toMatchObject({
+      name: 'acme-dev-wine-retrain',
+      schedule_expression: 'rate(7 days)',
+      schedule_expression_timezone: 'UTC',
+      state: 'ENABLED',
+      flexible_time_window: { mode: 'OFF' },
+    });
+    expect(schedule.target.arn).toBe('arn:${data.aws_partition.partition.partition}:scheduler:::aws-sdk:batch:submitJob');
+    expect(schedule.target.retry_policy).toEqual({ maximum_retry_attempts: 3, maximum_event_age_in_seconds: 3600 });
+    expect(JSON.parse(schedule.target.input)).toEqual({
+      JobName: 'scheduled-wine',
+      JobQueue: expect.stringMatching(/^\$\{aws_batch_job_queue\.[^}]+\.arn\}$/),
+      JobDefinition: expect.stringMatching(/^\$\{aws_batch_job_definition\.[^}]+\.arn\}$/),
+    });
+    expect(schedule.target.role_arn).toMatch(/^\$\{aws_iam_role\.[^}]*schedule[^}]*\.arn\}$/);
+    expect(json.output.schedule_name.value).toMatch(/aws_scheduler_schedule/);
+  });
+
+  it("its role is trusted by this account's Scheduler for this schedule only, and may submit exactly that queue and definition", () => {
+    const trust = JSON.parse(scheduleRole.assume_role_policy);
+    expect(trust.Statement).toEqual([
+      {
+        Effect: 'Allow',
+        Principal: { Service: 'scheduler.amazonaws.com' },
+        Action: 'sts:AssumeRole',
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': '${data.aws_caller_identity.caller.account_id}' },
+          ArnEquals: { 'aws:SourceArn': 'arn:${data.aws_partition.partition.partition}:scheduler:eu-west-1:${data.aws_caller_identity.caller.account_id}:schedule/default/acme-dev-wine-retrain' },
+        },
+      },
+    ]);
+    const policies = Object.values(json.resource.aws_iam_role_policy as Record<string, { name: string; policy: string }>);
+    const submit = JSON.parse(policies.find((policy) => policy.name === 'submit-training-job')!.policy);
+    const { JobQueue, JobDefinition } = JSON.parse(schedule.target.input);
+    expect(submit.Statement).toEqual([
+      {
+        Sid: 'SubmitThisJob',
+        Effect: 'Allow',
+        Action: 'batch:SubmitJob',
+        Resource: [JobQueue, JobDefinition, 'arn:${data.aws_partition.partition.partition}:batch:eu-west-1:${data.aws_caller_identity.caller.account_id}:job/*'],
+      },
+    ]);
+  });
+
+  it('a project without a schedule has none, and no role for one', () => {
+    const { json: plain } = synthTrainingStack();
+    expect(plain.resource.aws_scheduler_schedule).toBeUndefined();
+    expect(Object.values(plain.resource.aws_iam_role as Record<string, { name: string }>).map((role) => role.name)).not.toContain('acme-dev-wine-train-schedule');
+    expect(plain.output.schedule_name).toBeUndefined();
+  });
+
+  it('refuses a bad schedule naming the file, the field and the allowed forms, before synthesis', () => {
+    expect(() => synthTrainingStack({ requirements: { schedule: 'every monday' } })).toThrow(UsageError);
+    expect(() => synthTrainingStack({ requirements: { schedule: 'every monday' } })).toThrow(
+      /resource-requirements\.json is invalid:\n {2}- schedule "every monday" is neither rate\(…\) nor cron\(…\); allowed: rate\(N minutes\|hours\|days\)/,
+    );
   });
 });

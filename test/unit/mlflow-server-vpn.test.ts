@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { connect, createServer } from 'node:tls';
 import { X509Certificate } from 'node:crypto';
 import { MLFLOW_SERVER_IMAGE_DIR, mlflowServerImageTag, pinMlflowRequirement } from '../../cli/builders/mlflow-server.js';
@@ -183,7 +183,12 @@ describe('vpn-config', () => {
     );
     const file = join(tempDir(), 'alice.ovpn');
     const result = await writeVpnConfig(store, config, 'alice', file);
-    expect(result).toEqual({ file, endpoint: '*.cvpn-endpoint-0123456789abcdef0.prod.clientvpn.eu-west-1.amazonaws.com', trackingUri: 'http://internal-x.elb.amazonaws.com' });
+    expect(result).toEqual({
+      file,
+      caFile: join(dirname(file), 'alice-ca.pem'),
+      endpoint: '*.cvpn-endpoint-0123456789abcdef0.prod.clientvpn.eu-west-1.amazonaws.com',
+      trackingUri: 'http://internal-x.elb.amazonaws.com',
+    });
     const text = readFileSync(file, 'utf8');
     expect(text).toContain('remote cvpn-endpoint-0123456789abcdef0.prod.clientvpn.eu-west-1.amazonaws.com 443\nremote-random-hostname');
     expect(text).toContain('verify-x509-name acme-ml-dev-vpn-server name');
@@ -191,6 +196,8 @@ describe('vpn-config', () => {
     expect(text).toContain(pki.clients.alice.privateKey.trim());
     expect(text).toContain(pki.ca!.certificate.trim());
     expect(statSync(file).mode & 0o777).toBe(0o600);
+    // The same CA as a file for MLflow's client: it signed the load balancer's certificate.
+    expect(readFileSync(result.caFile, 'utf8')).toBe(pki.ca!.certificate);
   });
 
   it('refuses a client that is not in settings, naming the ones that are', async () => {
@@ -266,20 +273,26 @@ describe('server image and connection help', () => {
   it('pins every package of the checked-in image', () => {
     const requirements = readFileSync(join(MLFLOW_SERVER_IMAGE_DIR, 'requirements.txt'), 'utf8');
     const packages = requirements.split('\n').filter((line) => line.trim() && !line.startsWith('#'));
-    expect(packages.map((line) => line.split('==')[0]).sort()).toEqual(['PyMySQL', 'boto3', 'mlflow', 'psycopg2-binary']);
+    expect(packages.map((line) => line.split('==')[0]).sort()).toEqual(['Flask-WTF', 'PyMySQL', 'boto3', 'mlflow', 'psycopg2-binary']);
     for (const line of packages) expect(line).toMatch(/^[A-Za-z0-9-]+==\d+(\.\d+)+$/);
   });
 
-  it('tells how to connect: the VPN file first when the VPN is on, then the tracking URI', () => {
-    expect(connectionHelp('http://internal-a', { enabled: true, clients: ['alice', 'bob'] })).toBe(
+  it('tells how to connect: the VPN file first when the VPN is on, then the tracking URI, the CA file and the admin secret', () => {
+    const access = { adminSecret: 'acme-ml/dev/mlflow-server/credentials/admin', caParameter: '/acme-ml/dev/mlflow-server/ca-certificate' };
+    expect(connectionHelp('https://internal-a', { enabled: true, clients: ['alice', 'bob'] }, access)).toBe(
       [
-        'MLflow tracking URI: http://internal-a',
+        'MLflow tracking URI: https://internal-a',
         'To connect:',
         '  1. mlops vpn-config --client alice   (make vpn-config client=alice; clients: alice, bob)',
         '     and import the .ovpn file into the AWS VPN Client or OpenVPN, then connect',
-        '  2. export MLFLOW_TRACKING_URI=http://internal-a',
+        '  2. export MLFLOW_TRACKING_URI=https://internal-a',
+        '     export MLFLOW_TRACKING_SERVER_CERT_PATH=<the -ca.pem file vpn-config writes beside the .ovpn file>',
+        "  3. log in: the admin's password is in Secrets Manager secret acme-ml/dev/mlflow-server/credentials/admin; give each person a user of their own",
+        '     (MLflow UI, or its auth REST API) and set MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD',
       ].join('\n'),
     );
-    expect(connectionHelp('http://internal-a', { enabled: false, clients: [] })).toContain('the VPN is off in settings');
+    const off = connectionHelp('https://internal-a', { enabled: false, clients: [] }, access);
+    expect(off).toContain('the VPN is off in settings');
+    expect(off).toContain('base64 -d of SSM parameter /acme-ml/dev/mlflow-server/ca-certificate');
   });
 });

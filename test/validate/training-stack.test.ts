@@ -23,6 +23,7 @@ describe('training stack passes tofu validate', () => {
         ],
       },
     ],
+    ['Fargate with a retraining schedule (EventBridge Scheduler)', { requirements: { training: [{ type: 'VCPU', value: '1' }], schedule: 'cron(0 3 ? * MON *)' } }],
   ])('%s', async (_label, options) => {
     const { dir } = synthTrainingStack(options);
     const result = await validateStack(dir);

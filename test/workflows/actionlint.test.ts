@@ -40,9 +40,9 @@ describe('actionlint', () => {
     findings = await actionlint(repoRoot, workflowFiles);
   });
 
-  test('finds the four workflows: ci and one per lifecycle step', () => {
+  test('finds the workflows: ci, one per lifecycle step, and sync', () => {
     expect(workflowFiles.sort()).toEqual(
-      ['ci', 'deployment-job', 'mlflow-server', 'training-job'].map((name) => `.github/workflows/${name}.yml`),
+      ['ci', 'deployment-job', 'mlflow-server', 'sync', 'training-job'].map((name) => `.github/workflows/${name}.yml`),
     );
   });
 

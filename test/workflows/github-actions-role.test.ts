@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../../cli/paths.js';
@@ -186,7 +186,7 @@ describe('policies/github-actions-role.json', () => {
     const passRole = template.Statement.filter((s) => list(s.Action).includes('iam:PassRole'));
     expect(passRole).toHaveLength(1);
     expect(passRole[0].Resource).toBe('arn:aws:iam::${account_id}:role/${project}-${env}-*');
-    expect(passRole[0].Condition?.StringEquals?.['iam:PassedToService']).toEqual(['ecs-tasks.amazonaws.com', 'batch.amazonaws.com', 'ec2.amazonaws.com', 'sagemaker.amazonaws.com', 'vpc-flow-logs.amazonaws.com']);
+    expect(passRole[0].Condition?.StringEquals?.['iam:PassedToService']).toEqual(['ecs-tasks.amazonaws.com', 'batch.amazonaws.com', 'ec2.amazonaws.com', 'sagemaker.amazonaws.com', 'vpc-flow-logs.amazonaws.com', 'scheduler.amazonaws.com']);
   });
 
   test('gives no role more than the boundary, and tags only what it creates or what already carries its tags (finding 1)', () => {
@@ -338,6 +338,7 @@ const SERVICE_OF_TYPE: [RegExp, string][] = [
   [/^aws_(lb|alb|lb_listener|lb_target_group|lb_listener_rule|alb_listener|alb_target_group)$/, 'elasticloadbalancing'],
   [/^aws_(db_|rds_)/, 'rds'],
   [/^aws_batch_/, 'batch'],
+  [/^aws_scheduler_/, 'scheduler'],
   [/^aws_sagemaker_/, 'sagemaker'],
   [/^aws_ssm_parameter$/, 'ssm'],
   [/^aws_secretsmanager_/, 'secretsmanager'],
@@ -368,6 +369,7 @@ const NAMED_RESOURCES: Record<string, { attribute: string; arn: (name: string) =
   aws_db_subnet_group: { attribute: 'name', arn: (n) => `arn:aws:rds:${REGION}:${ACCOUNT}:subgrp:${n}`, action: 'rds:CreateDBSubnetGroup' },
   aws_batch_compute_environment: { attribute: 'name', arn: (n) => `arn:aws:batch:${REGION}:${ACCOUNT}:compute-environment/${n}`, action: 'batch:CreateComputeEnvironment' },
   aws_batch_job_queue: { attribute: 'name', arn: (n) => `arn:aws:batch:${REGION}:${ACCOUNT}:job-queue/${n}`, action: 'batch:CreateJobQueue' },
+  aws_scheduler_schedule: { attribute: 'name', arn: (n) => `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/default/${n}`, action: 'scheduler:CreateSchedule' },
   aws_batch_job_definition: { attribute: 'name', arn: (n) => `arn:aws:batch:${REGION}:${ACCOUNT}:job-definition/${n}:1`, action: 'batch:RegisterJobDefinition' },
   aws_sagemaker_model: { attribute: 'name', arn: (n) => `arn:aws:sagemaker:${REGION}:${ACCOUNT}:model/${n}`, action: 'sagemaker:CreateModel' },
   aws_sagemaker_endpoint_configuration: { attribute: 'name', arn: (n) => `arn:aws:sagemaker:${REGION}:${ACCOUNT}:endpoint-config/${n}`, action: 'sagemaker:CreateEndpointConfig' },
@@ -408,8 +410,14 @@ describe('the role policy covers what the stacks create', () => {
 
   beforeAll(async () => {
     outdir = mkdtempSync(join(tmpdir(), 'role-coverage-'));
+    // The repository's projects, the test project with a retraining schedule, so its schedule and role are covered too.
+    const projects = join(outdir, 'ml-projects');
+    cpSync(join(repoRoot, 'ml-projects'), projects, { recursive: true, filter: (source) => !/mlruns|__pycache__/.test(source) });
+    const requirements = join(projects, 'test-project', 'resource-requirements.json');
+    writeFileSync(requirements, JSON.stringify({ training: JSON.parse(readFileSync(requirements, 'utf8')), schedule: 'rate(7 days)' }));
     Object.assign(process.env, {
-      MLOPS_OUTDIR: outdir,
+      MLOPS_OUTDIR: join(outdir, 'out'),
+      MLOPS_PROJECTS_DIR: projects,
       TF_VAR_state_bucket_name: 'acme-terraform-state',
       TF_VAR_region: 'eu-west-1',
       TF_VAR_project: 'acme',
@@ -422,8 +430,8 @@ describe('the role policy covers what the stacks create', () => {
     named = [];
     roleBoundaries = [];
     roleActions = new Set();
-    for (const stack of readdirSync(join(outdir, 'stacks'))) {
-      const json = JSON.parse(readFileSync(join(outdir, 'stacks', stack, 'cdk.tf.json'), 'utf8')) as {
+    for (const stack of readdirSync(join(outdir, 'out', 'stacks'))) {
+      const json = JSON.parse(readFileSync(join(outdir, 'out', 'stacks', stack, 'cdk.tf.json'), 'utf8')) as {
         resource?: Record<string, Record<string, Record<string, unknown>>>;
         data?: object;
       };

@@ -94,6 +94,33 @@ describe('lifecycle workflows run the make targets a person runs', () => {
   });
 });
 
+describe('sync.yml: registry-driven releases', () => {
+  const { file, doc, text } = byName('sync');
+  const calls = makeCalls(doc);
+
+  test('dispatch runs make sync or make promote-model project= from= from_uri= by its action input, in the chosen environment', () => {
+    expect(Object.keys(dispatchInputs(doc) ?? {}).sort()).toEqual(['action', 'environment', 'from', 'from_uri', 'project']);
+    expect(dispatchInputs(doc)?.action).toMatchObject({ type: 'choice', options: ['sync', 'promote-model'] });
+    expect(calls.map((call) => `${call.condition} → ${describeCall(call)}`)).toEqual([
+      "inputs.action != 'promote-model' → sync",
+      "inputs.action == 'promote-model' → promote-model from=from from_uri=from_uri project=project",
+    ]);
+    // The action input steers with its own values (sync / promote-model), not apply/destroy.
+    expect(makeCallViolations(file, doc, makefile).filter((violation) => !violation.includes('whatever the action input says'))).toEqual([]);
+    const job = doc.jobs!.sync;
+    expect(job.environment).toBe('${{ inputs.environment || vars.MLOPS_SYNC_ENVIRONMENT }}');
+    expect(job.env?.TF_VAR_env_name).toBe('${{ inputs.environment || vars.MLOPS_SYNC_ENVIRONMENT }}');
+  });
+
+  test('the schedule is off until MLOPS_SYNC_ENVIRONMENT names an environment, and the inputs are checked before the environment job', () => {
+    expect((doc.on as { schedule: { cron: string }[] }).schedule).toHaveLength(1);
+    expect(String((doc.jobs!['check-inputs'] as { if?: string }).if)).toBe("github.event_name != 'schedule' || vars.MLOPS_SYNC_ENVIRONMENT != ''");
+    expect(doc.jobs!.sync.needs).toBe('check-inputs');
+    expect(text).toMatch(/group: mlops-\$\{\{ inputs\.environment \|\| vars\.MLOPS_SYNC_ENVIRONMENT \}\}-sync\n\s+cancel-in-progress: false/);
+    expect(vpnViolations(file, doc)).toEqual([]);
+  });
+});
+
 describe('every workflow and local action', () => {
   test.each(allFiles.map((f) => [f.file, f] as const))('%s pins every action to a full commit SHA (or exact version) with a release comment', (_, parsed) => {
     expect([...pinViolations(parsed.file, usesOf(parsed.doc)), ...pinCommentViolations(parsed.file, parsed.text)]).toEqual([]);
@@ -117,7 +144,7 @@ describe('every workflow and local action', () => {
         .filter(([, job]) => job.permissions && (job.permissions as Record<string, string>)['id-token'] === 'write')
         .map(([id]) => `${w.file}#${id}`),
     );
-    expect(oidcJobs.sort()).toEqual(lifecycle.map((name) => `.github/workflows/${name}.yml#${name}`).sort());
+    expect(oidcJobs.sort()).toEqual([...lifecycle, 'sync'].map((name) => `.github/workflows/${name}.yml#${name}`).sort());
   });
 
   test('the README names every variable and secret the workflows read, and every workflow', () => {

@@ -4,9 +4,11 @@ Builds the backend-store URI from the DB_* environment, with TLS to the database
 the RDS CA bundle and no credentials in it: every new connection of every Python process of the
 server takes the user name and password from the RDS-managed secret DB_SECRET_ARN at that moment
 (site/db_credentials.py, loaded by site/sitecustomize.py in each process this one starts), so the
-server outlives the secret's rotation. Upgrades the database schema in-process; then replaces itself
-with `mlflow server <the container's arguments>`. The URI travels in MLFLOW_BACKEND_STORE_URI, never
-on a command line. MLOPS_SERVE_DRY_RUN=1 prints what would run and exits.
+server outlives the secret's rotation. Upgrades the database schema in-process; with
+`--app-name basic-auth`, auth_setup.py then makes the auth database (on the same host, so its
+connections take the same credentials), its config file and the users; then replaces itself with
+`mlflow server <the container's arguments>`. The URI travels in MLFLOW_BACKEND_STORE_URI, never on a
+command line. MLOPS_SERVE_DRY_RUN=1 prints what would run and exits.
 """
 
 import json
@@ -51,6 +53,11 @@ def main(argv):
     from mlflow.db import commands as db_commands
 
     db_commands.main(["upgrade", uri], standalone_mode=False)
+    if "basic-auth" in argv:
+        import auth_setup
+
+        auth_uri = backend_store_uri({**os.environ, "DB_NAME": os.environ.get("MLOPS_AUTH_DB_NAME", "")})
+        os.environ.update(auth_setup.prepare(uri, auth_uri, os.environ))
     os.environ["MLFLOW_BACKEND_STORE_URI"] = uri
     os.execvp(command[0], command)
 

@@ -1,0 +1,19 @@
+import type { Argv } from 'yargs';
+import type { Command } from '../command.js';
+import { lazyHandler, withJson, withProject } from '../command.js';
+import type { PromoteModelArgs } from '../workflows/promote-model.js';
+
+export const promoteModel: Command<PromoteModelArgs> = {
+  command: 'promote-model',
+  describe:
+    "Point the alias of this environment (--to, default TF_VAR_env_name, e.g. prod) at the version the alias of the previous one (--from, e.g. dev) names, tagged with who, when, from which endpoint; copies the version first when --from-tracking-uri names the source environment's own MLflow server",
+  builder: (yargs) =>
+    withJson(withProject(yargs))
+      .option('from', { type: 'string', demandOption: true, describe: 'Source alias, usually the environment it serves in: dev or @dev' })
+      .option('to', { type: 'string', describe: 'Target alias: what `mlops sync` deploys in that environment. Default: this environment\'s name (TF_VAR_env_name), e.g. prod' })
+      .option('from-tracking-uri', {
+        type: 'string',
+        describe: "The source environment's MLflow server, when each environment has its own; the target is this environment's server (MLFLOW_TRACKING_URI, tracking_uri or the MLflow server stack). Default: one server shared by both",
+      }) as unknown as Argv<PromoteModelArgs>,
+  handler: lazyHandler(async () => (await import('../workflows/promote-model.js')).runPromoteModel),
+};
