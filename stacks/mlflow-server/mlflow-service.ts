@@ -40,7 +40,10 @@ export interface MlflowServiceProps {
     readonly address: string;
     readonly port: number;
     readonly databaseName: string;
-    /** The RDS-managed secret; its `username` and `password` reach the container as ECS secrets. */
+    /**
+     * The RDS-managed secret (JSON `username` and `password`, rotated by RDS). Only its ARN reaches the container; the
+     * server reads it for every new connection, and the task role may read exactly this secret.
+     */
     readonly masterUserSecretArn: string;
     /** The database's security group, the only destination of the tasks' database traffic. */
     readonly securityGroupId: string;
@@ -67,6 +70,8 @@ export const CONTAINER_NAME = 'mlflow';
 export const ARTIFACTS_PREFIX = 'artifacts';
 /** Inside the image (stacks/mlflow-server/image/serve.py reads these). */
 export const RDS_CA_BUNDLE = '/opt/mlflow/rds-ca-bundle.pem';
+/** The image's health check: the server answers and a new database connection with the current secret works. */
+export const HEALTH_CHECK_SCRIPT = '/opt/mlflow/healthcheck.py';
 /** The auth app's database, beside the tracking database on the same instance (serve.py creates it when missing). */
 export const AUTH_DATABASE_NAME = 'mlflow_auth';
 
@@ -94,13 +99,14 @@ export interface ContainerDefinitionInput {
 
 /**
  * The MLflow container: `mlflow server --app-name basic-auth --serve-artifacts` (clients need no S3
- * rights, and every request but /health needs a user), the backend store's address as plain
- * environment, and the database and MLflow users' credentials as ECS *secrets* taken from the
- * secrets' JSON keys, so they never appear in the task definition. The image's entry point
- * (serve.py) builds the backend-store URI from them, and the auth database and users.
+ * rights, and every request but /health needs a user). The backend store's address and the ARN of the
+ * RDS-managed secret are plain environment, never the database password: RDS rotates it, so the
+ * image's entry point (serve.py) reads the secret for every new connection instead of taking it once
+ * at start. The MLflow users' credentials are ECS *secrets* taken from the secrets' JSON keys, so they
+ * never appear in the task definition; serve.py makes the auth database and the users from them. The
+ * health check makes a new database connection too, so ECS replaces a task that can no longer connect.
  */
 export function mlflowContainerDefinition(input: ContainerDefinitionInput): Record<string, unknown> {
-  const secret = input.database.masterUserSecretArn;
   return {
     name: CONTAINER_NAME,
     image: input.image,
@@ -124,27 +130,21 @@ export function mlflowContainerDefinition(input: ContainerDefinitionInput): Reco
       { name: 'DB_NAME', value: input.database.databaseName },
       { name: 'DB_PORT', value: String(input.database.port) },
       { name: 'DB_SCHEME', value: DATABASE_ENGINES[input.database.engine].uriScheme },
+      { name: 'DB_SECRET_ARN', value: input.database.masterUserSecretArn },
       { name: 'MLOPS_AUTH_DB_NAME', value: AUTH_DATABASE_NAME },
       // MLflow refuses Host headers other than localhost and private IPs unless told; /health is exempt.
       { name: 'MLFLOW_SERVER_ALLOWED_HOSTS', value: `${input.loadBalancerDnsName},${input.loadBalancerDnsName}:*` },
     ],
-    secrets: [
-      { name: 'DB_PASSWORD', valueFrom: `${secret}:password::` },
-      { name: 'DB_USERNAME', valueFrom: `${secret}:username::` },
-      ...(Object.keys(CREDENTIAL_VARIABLES) as MlflowUserRole[]).flatMap((role) => [
-        { name: CREDENTIAL_VARIABLES[role].username, valueFrom: `${input.credentialSecretArns[role]}:username::` },
-        { name: CREDENTIAL_VARIABLES[role].password, valueFrom: `${input.credentialSecretArns[role]}:password::` },
-      ]),
-    ],
+    secrets: (Object.keys(CREDENTIAL_VARIABLES) as MlflowUserRole[]).flatMap((role) => [
+      { name: CREDENTIAL_VARIABLES[role].username, valueFrom: `${input.credentialSecretArns[role]}:username::` },
+      { name: CREDENTIAL_VARIABLES[role].password, valueFrom: `${input.credentialSecretArns[role]}:password::` },
+    ]),
+    // Three failures in a row (about 90 s without a database connection) make ECS replace the task; the
+    // script starts Python and reads the secret, hence 10 s of timeout.
     healthCheck: {
-      command: [
-        'CMD',
-        'python',
-        '-c',
-        `import urllib.request; urllib.request.urlopen('http://127.0.0.1:${input.port}${input.healthCheckPath}', timeout=4)`,
-      ],
+      command: ['CMD', 'python', HEALTH_CHECK_SCRIPT, `http://127.0.0.1:${input.port}${input.healthCheckPath}`],
       interval: 30,
-      timeout: 5,
+      timeout: 10,
       retries: 3,
       startPeriod: 90,
     },
@@ -165,9 +165,9 @@ const assumeEcsTasks = Fn.jsonencode({
 
 /**
  * MLflow on ECS Fargate in the private subnets, registered with the load balancer's target group;
- * scales between `minTasks` and `maxTasks` on CPU (a fixed count when they are equal). The execution role may pull only this image, write
- * only this log group and read only the database secret; the task role may use only the artifact
- * bucket. Its security group admits the server port from the load balancer only.
+ * scales between `minTasks` and `maxTasks` on CPU (a fixed count when they are equal). The execution role may pull only this image and write
+ * only this log group; the task role may use only the artifact bucket and read only the database
+ * secret. Its security group admits the server port from the load balancer only.
  */
 export class MlflowService extends Construct {
   readonly clusterName: string;
@@ -216,7 +216,7 @@ export class MlflowService extends Construct {
 
     const executionRole = new IamRole(this, 'execution-role', {
       name: namer.name('iamRole', 'mlflow-execution'),
-      description: 'Pulls the MLflow server image, writes its logs, reads its database and users secrets',
+      description: "Pulls the MLflow server image, writes its logs, reads the MLflow users' secrets",
       assumeRolePolicy: assumeEcsTasks,
     });
     new IamRolePolicy(this, 'execution-policy', {
@@ -233,14 +233,13 @@ export class MlflowService extends Construct {
             Resource: props.repositoryArn,
           },
           { Sid: 'WriteLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${logGroup.arn}:*` },
-          { Sid: 'ReadDatabaseSecret', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: props.database.masterUserSecretArn },
           { Sid: 'ReadUserSecrets', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: Object.values(props.credentialSecretArns) },
         ],
       }),
     });
     const taskRole = new IamRole(this, 'task-role', {
       name: namer.name('iamRole', 'mlflow-task'),
-      description: 'The MLflow server: reads and writes artifacts in its bucket',
+      description: 'The MLflow server: reads and writes artifacts in its bucket, reads its database secret',
       assumeRolePolicy: assumeEcsTasks,
     });
     new IamRolePolicy(this, 'task-policy', {
@@ -256,6 +255,10 @@ export class MlflowService extends Construct {
             Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'],
             Resource: `${props.artifactBucket.bucketArn}/${ARTIFACTS_PREFIX}/*`,
           },
+          // The server reads the current password for every new connection. RDS encrypts the secret with the
+          // AWS-managed key aws/secretsmanager, whose key policy already lets Secrets Manager decrypt it for a
+          // caller allowed this action, so no kms:Decrypt is granted (a customer-managed key would need one).
+          { Sid: 'ReadDatabaseSecret', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: props.database.masterUserSecretArn },
         ],
       }),
     });

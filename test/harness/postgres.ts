@@ -9,12 +9,14 @@ export interface TestPostgres {
   readonly port: number;
   readonly database: string;
   readonly username: string;
-  /** Has the characters RDS-generated passwords may hold, so URL quoting is exercised. */
+  /** The user's current password; at first it has the characters RDS-generated passwords may hold, so URL quoting is exercised. */
   readonly password: string;
   /** The CA that signed the server's certificate (for 127.0.0.1), for sslmode=verify-full. */
   readonly caFile: string;
   /** Runs SQL over a plain (non-TLS) connection and returns psql's unaligned output. */
   query(sql: string): Promise<string>;
+  /** Changes the user's password as an RDS rotation does (`ALTER ROLE … PASSWORD`); open sessions stay, new ones need it. */
+  setPassword(password: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -28,7 +30,7 @@ export async function startTestPostgres(): Promise<TestPostgres> {
   const asRoot = process.getuid?.() === 0;
   const asServer = (command: string, args: string[]) => (asRoot ? execa('runuser', ['-u', 'postgres', '--', command, ...args]) : execa(command, args));
   const port = await freePort();
-  const password = 'p@ss:w/rd#?%&=';
+  let password = 'p@ss:w/rd#?%&=';
   const username = 'mlflow';
   const database = 'mlflow';
   const data = join(dir, 'data');
@@ -60,9 +62,15 @@ export async function startTestPostgres(): Promise<TestPostgres> {
     port,
     database,
     username,
-    password,
+    get password() {
+      return password;
+    },
     caFile: join(dir, 'ca.pem'),
     query,
+    async setPassword(next: string) {
+      await query(`ALTER ROLE ${username} PASSWORD '${next.replaceAll("'", "''")}'`);
+      password = next;
+    },
     async stop() {
       await asServer('pg_ctl', ['--pgdata', data, '--mode', 'fast', '--wait', 'stop']).catch(() => undefined);
       rmSync(dir, { recursive: true, force: true });

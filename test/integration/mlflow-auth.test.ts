@@ -62,6 +62,9 @@ describe('MLflow with basic auth over HTTPS (serve.py, PostgreSQL, moto)', () =>
     tools = toolchainEnv();
     for (const tool of ['MLOPS_PYTHON_BIN', 'MLOPS_TERRAFORM_BIN', 'TF_CLI_CONFIG_FILE']) requireTool(tools, tool);
     [database, moto] = await Promise.all([startTestPostgres(), startTestMoto()]);
+    // The RDS-managed secret: the tracking and the auth databases' connections both take their credentials from it.
+    const databaseSecret = JSON.stringify({ username: database.username, password: database.password });
+    const databaseSecretArn = (await motoPython(moto, "print(boto3.client('secretsmanager', **kw).create_secret(Name='rds!db-acme-dev-mlflow', SecretString=sys.argv[1])['ARN'])", [databaseSecret])).trim();
 
     // The task as ECS starts it: the definition's command and environment, its secrets as environment.
     const port = await freePort();
@@ -73,12 +76,12 @@ describe('MLflow with basic auth over HTTPS (serve.py, PostgreSQL, moto)', () =>
       logGroupName: 'unused',
       loadBalancerDnsName: 'localhost',
       artifactsDestination: join(workDir, 'artifacts'),
-      database: { engine: 'postgres', address: database.host, port: database.port, databaseName: database.database, masterUserSecretArn: 'unused' },
+      database: { engine: 'postgres', address: database.host, port: database.port, databaseName: database.database, masterUserSecretArn: databaseSecretArn },
       credentialSecretArns: { admin: 'unused', training: 'unused', cli: 'unused' },
     }) as { command: string[]; environment: { name: string; value: string }[] };
     const taskEnv = Object.fromEntries(definition.environment.map(({ name, value }) => [name, value]));
     expect(taskEnv).toMatchObject({ MLOPS_AUTH_DB_NAME: AUTH_DATABASE_NAME, DB_SCHEME: DATABASE_ENGINES.postgres.uriScheme });
-    const secrets: Record<string, string> = { DB_USERNAME: database.username, DB_PASSWORD: database.password };
+    const secrets: Record<string, string> = {};
     for (const role of Object.keys(MLFLOW_USERS) as (keyof typeof MLFLOW_USERS)[]) {
       secrets[CREDENTIAL_VARIABLES[role].username] = MLFLOW_USERS[role];
       secrets[CREDENTIAL_VARIABLES[role].password] = PASSWORDS[role];
@@ -91,6 +94,7 @@ describe('MLflow with basic auth over HTTPS (serve.py, PostgreSQL, moto)', () =>
       logFile,
       env: {
         ...process.env,
+        ...moto.env,
         ...taskEnv,
         ...secrets,
         DB_CA_BUNDLE: database.caFile,

@@ -12,6 +12,7 @@ import { DATABASE_ENGINES } from '../../stacks/mlflow-server/database.js';
 import { mlflowContainerDefinition, RDS_CA_BUNDLE } from '../../stacks/mlflow-server/mlflow-service.js';
 import { fillWheelhouse, listeningAddresses, provideBaseImages, removeImagesOf, testContainerEngine } from '../harness/container-images.js';
 import { startLocalRegistry, type LocalRegistry } from '../harness/local-registry.js';
+import { motoPython, startTestMoto, type TestMoto } from '../harness/moto.js';
 import { startTestPostgres, type TestPostgres } from '../harness/postgres.js';
 import { requireTool, toolchainEnv } from '../harness/toolchain.js';
 import { removeTrainingScratch, trainingScratchDir } from '../harness/training-project.js';
@@ -32,7 +33,8 @@ const RDS_BUNDLE_ADD = /^ADD (--chmod=644) https:\/\/truststore\.pki\.rds\.amazo
 /**
  * The MLflow server image (stacks/mlflow-server/image), built and run as its ECS task runs it
  * (entry point serve.py, the task definition's command and environment) against a real PostgreSQL
- * reached with TLS verified (verify-full). Offline, two things differ from production, both said
+ * reached with TLS verified (verify-full), its credentials read from the RDS-style secret in moto's
+ * Secrets Manager (the container shares the host's network). Offline, two things differ from production, both said
  * here: the RDS CA bundle is the test database's CA (its download URL is unreachable), and the base
  * image is Debian's Python 3.11 under the python:3.12 name the Dockerfile asks for.
  */
@@ -42,15 +44,16 @@ describe('MLflow server image', () => {
   let engine: ContainerEngine;
   let registry: LocalRegistry;
   let database: TestPostgres;
+  let moto: TestMoto;
   let image: string;
 
   beforeAll(async () => {
     engine = testContainerEngine();
-    [registry, database] = await Promise.all([startLocalRegistry(), startTestPostgres()]);
+    [registry, database, moto] = await Promise.all([startLocalRegistry(), startTestPostgres(), startTestMoto()]);
   });
   afterAll(async () => {
     if (registry) await removeImagesOf(registry.host);
-    await Promise.all([registry?.stop(), database?.stop()]);
+    await Promise.all([registry?.stop(), database?.stop(), moto?.stop()]);
     removeTrainingScratch();
   });
 
@@ -89,6 +92,8 @@ describe('MLflow server image', () => {
     mkdirSync(artifacts, { mode: 0o777 });
     // The server runs as the image's user 10001.
     chmodSync(artifacts, 0o777);
+    const secretValue = JSON.stringify({ username: database.username, password: database.password });
+    const secretArn = (await motoPython(moto, "print(boto3.client('secretsmanager', **kw).create_secret(Name='rds!db-mlflow', SecretString=sys.argv[1])['ARN'])", [secretValue])).trim();
     const definition = mlflowContainerDefinition({
       image,
       region: 'eu-west-1',
@@ -98,7 +103,7 @@ describe('MLflow server image', () => {
       // Clients reach the task directly here, so its address is the one MLflow must accept as Host.
       loadBalancerDnsName: '127.0.0.1',
       artifactsDestination: '/srv/artifacts',
-      database: { engine: 'postgres', address: database.host, port: database.port, databaseName: database.database, masterUserSecretArn: 'unused' },
+      database: { engine: 'postgres', address: database.host, port: database.port, databaseName: database.database, masterUserSecretArn: secretArn },
       credentialSecretArns: { admin: 'unused', training: 'unused', cli: 'unused' },
     }) as { command: string[]; environment: { name: string; value: string }[] };
     const env = Object.fromEntries(definition.environment.map(({ name, value }) => [name, value]));
@@ -110,8 +115,8 @@ describe('MLflow server image', () => {
       image,
       name: `mlops-mlflow-server-${Date.now()}`,
       command,
-      // The task's secrets (the RDS-managed secret's username and password) arrive as environment.
-      env: { ...env, DB_USERNAME: database.username, DB_PASSWORD: database.password, ...TEST_CREDENTIALS },
+      // The task role's credentials and Secrets Manager are moto's here; the users' secrets arrive as environment.
+      env: { ...env, ...moto.env, ...TEST_CREDENTIALS },
       volumes: [`${artifacts}:/srv/artifacts`],
       logFile,
     });

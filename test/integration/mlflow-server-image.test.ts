@@ -17,7 +17,7 @@ describe('MLflow server image entry point', () => {
     python = join(requireTool(toolchainEnv(), 'MLOPS_PYTHON_BIN'), 'python');
   });
 
-  const database = { DB_HOST: 'db.internal', DB_PORT: '5432', DB_NAME: 'mlflow', DB_USERNAME: 'mlflow', DB_PASSWORD: 'p@ss:w/rd#?%&=' };
+  const database = { DB_HOST: 'db.internal', DB_PORT: '5432', DB_NAME: 'mlflow', DB_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-1-AbCdEf' };
 
   /** Builds the URI with serve.py and parses it back with SQLAlchemy, as MLflow will. */
   async function parsedUri(scheme: string): Promise<Record<string, unknown>> {
@@ -33,11 +33,11 @@ describe('MLflow server image entry point', () => {
     return JSON.parse(result.stdout);
   }
 
-  it('quotes the RDS-generated password so SQLAlchemy reads back exactly the secret, with TLS verified for PostgreSQL', async () => {
+  it('puts no credentials in the URI (each connection takes them from the secret), with TLS verified for PostgreSQL', async () => {
     expect(await parsedUri('postgresql')).toEqual({
       drivername: 'postgresql',
-      username: 'mlflow',
-      password: 'p@ss:w/rd#?%&=',
+      username: null,
+      password: null,
       host: 'db.internal',
       port: 5432,
       database: 'mlflow',
@@ -46,24 +46,23 @@ describe('MLflow server image entry point', () => {
   });
 
   it('does the same for MySQL through PyMySQL, with the RDS CA bundle', async () => {
-    expect(await parsedUri('mysql+pymysql')).toMatchObject({ drivername: 'mysql+pymysql', password: 'p@ss:w/rd#?%&=', query: { ssl_ca: '/opt/mlflow/rds-ca-bundle.pem' } });
+    expect(await parsedUri('mysql+pymysql')).toMatchObject({ drivername: 'mysql+pymysql', password: null, query: { ssl_ca: '/opt/mlflow/rds-ca-bundle.pem' } });
   });
 
   it('names every missing variable and refuses to start', async () => {
     const result = await execa(python, [serve], { env: { DB_SCHEME: 'postgresql' }, extendEnv: false, reject: false });
     expect(result.exitCode).not.toBe(0);
-    expect(result.stderr).toContain('serve.py: missing environment: DB_HOST, DB_PORT, DB_NAME, DB_USERNAME, DB_PASSWORD');
+    expect(result.stderr).toContain('serve.py: missing environment: DB_HOST, DB_PORT, DB_NAME, DB_SECRET_ARN');
   });
 
-  it("runs `mlflow server` with the task's arguments and never prints the password", async () => {
+  it("runs `mlflow server` with the task's arguments", async () => {
     const result = await execa(python, [serve, '--host', '0.0.0.0', '--serve-artifacts'], {
       env: { ...database, DB_SCHEME: 'postgresql', MLOPS_SERVE_DRY_RUN: '1' },
       extendEnv: false,
     });
     const printed = JSON.parse(result.stdout);
     expect(printed.command).toEqual(['mlflow', 'server', '--host', '0.0.0.0', '--serve-artifacts']);
-    expect(printed.backend_store_uri).toBe('postgresql://mlflow:***@db.internal:5432/mlflow');
-    expect(result.stdout).not.toContain('rd%23');
+    expect(printed.backend_store_uri).toBe('postgresql://db.internal:5432/mlflow');
   });
 
   it('uses only options the pinned MLflow server has: the task command, the URI variable, the schema upgrade', async () => {

@@ -218,11 +218,29 @@ describe('MlflowServerStack (defaults: postgres, VPN on)', () => {
     const container = containerOf(config);
     const secretArn = '${aws_db_instance.' + Object.keys(config.resource.aws_db_instance)[0] + '.master_user_secret[0].secret_arn}';
 
-    it("gets the database's and the MLflow users' credentials as ECS secrets, never as plain environment", () => {
+    it('gets the ARN of the RDS-managed secret, never its value: the server reads the current password for each new connection', () => {
+      expect(JSON.stringify(container.secrets)).not.toContain(secretArn);
+      expect(container.environment).toContainEqual({ name: 'DB_SECRET_ARN', value: secretArn });
+      const names = container.environment.map((entry: Block) => entry.name);
+      expect(names.filter((name: string) => /PASSWORD|USER/i.test(name))).toEqual([]);
+      expect(container.environment).toContainEqual({ name: 'DB_HOST', value: expect.stringMatching(/aws_db_instance\..*\.address/) });
+    });
+
+    it('lets only the task role read that secret, with GetSecretValue on exactly its ARN; no KMS grant for the AWS-managed key', () => {
+      const taskPolicy = byName(config, 'aws_iam_role_policy', 'mlflow-artifacts').policy as string;
+      expect(taskPolicy).toContain(`{"Sid" = "ReadDatabaseSecret", "Effect" = "Allow", "Action" = ["secretsmanager:GetSecretValue"], "Resource" = ${secretArn.slice(2, -1)}}`);
+      const taskRole = addressOf(config, 'aws_iam_role', (role) => role.name === 'acme-ml-dev-mlflow-task');
+      expect(byName(config, 'aws_iam_role_policy', 'mlflow-artifacts').role).toBe(`\${${taskRole}.id}`);
+      // Every other policy of the stack: no KMS action, and Secrets Manager only for the MLflow users' secrets (execution role).
+      const policies = resources(config, 'aws_iam_role_policy').map((policy) => policy.policy as string);
+      expect(policies.join('\n').match(/secretsmanager:|kms:/g)).toEqual(['secretsmanager:', 'secretsmanager:']);
+      expect(byName(config, 'aws_iam_role_policy', 'mlflow-execution').policy as string).not.toContain(secretArn.slice(2, -1));
+      expect(only(config, 'aws_db_instance').master_user_secret_kms_key_id).toBeUndefined();
+    });
+
+    it("gets the MLflow users' credentials as ECS secrets, never as plain environment", () => {
       const user = (role: string) => `\${aws_secretsmanager_secret.${addressOf(config, 'aws_secretsmanager_secret', (secret) => secret.name === `acme-ml/dev/mlflow-server/credentials/${role}`).split('.')[1]}.arn}`;
       expect(container.secrets).toEqual([
-        { name: 'DB_PASSWORD', valueFrom: `${secretArn}:password::` },
-        { name: 'DB_USERNAME', valueFrom: `${secretArn}:username::` },
         { name: 'MLFLOW_AUTH_ADMIN_USERNAME', valueFrom: `${user('admin')}:username::` },
         { name: 'MLFLOW_AUTH_ADMIN_PASSWORD', valueFrom: `${user('admin')}:password::` },
         { name: 'MLOPS_TRAINING_USERNAME', valueFrom: `${user('training-jobs')}:username::` },
@@ -230,15 +248,15 @@ describe('MlflowServerStack (defaults: postgres, VPN on)', () => {
         { name: 'MLOPS_CLI_USERNAME', valueFrom: `${user('mlops-cli')}:username::` },
         { name: 'MLOPS_CLI_PASSWORD', valueFrom: `${user('mlops-cli')}:password::` },
       ]);
-      const environmentText = JSON.stringify(container.environment);
-      expect(environmentText).not.toMatch(/PASSWORD|secret/i);
+      // Plain environment names the RDS secret by ARN only (DB_SECRET_ARN); no credential variable is there.
+      const names = container.environment.map((entry: Block) => entry.name);
+      expect(names.filter((name: string) => /PASSWORD|USERNAME/.test(name))).toEqual([]);
       expect(container.environment).toContainEqual({ name: 'MLOPS_AUTH_DB_NAME', value: 'mlflow_auth' });
       expect(container.environment).toContainEqual({ name: 'DB_HOST', value: expect.stringMatching(/aws_db_instance\..*\.address/) });
     });
 
-    it('lets the execution role read exactly those secrets', () => {
+    it("lets the execution role read exactly the users' secrets", () => {
       const policy = byName(config, 'aws_iam_role_policy', 'mlflow-execution').policy as string;
-      expect(policy).toContain(`"Action" = ["secretsmanager:GetSecretValue"], "Resource" = ${secretArn.slice(2, -1)}`);
       const users = resources(config, 'aws_secretsmanager_secret').map((_, index) => `aws_secretsmanager_secret.${Object.keys(config.resource.aws_secretsmanager_secret)[index]}.arn`);
       expect(policy).toContain(`"Sid" = "ReadUserSecrets"`);
       for (const arn of users) expect(policy).toContain(arn);
@@ -271,8 +289,14 @@ describe('MlflowServerStack (defaults: postgres, VPN on)', () => {
       expect(container.image).toMatch(/^\$\{aws_ecr_repository\..*\.repository_url\}:abc123$/);
     });
 
-    it('checks MLflow /health in the container and in the target group', () => {
-      expect(container.healthCheck.command.join(' ')).toContain("urlopen('http://127.0.0.1:5000/health'");
+    it('checks the server and a new database connection in the container, so ECS replaces a task that cannot connect; /health in the target group', () => {
+      expect(container.healthCheck).toEqual({
+        command: ['CMD', 'python', '/opt/mlflow/healthcheck.py', 'http://127.0.0.1:5000/health'],
+        interval: 30,
+        timeout: 10,
+        retries: 3,
+        startPeriod: 90,
+      });
       expect(only(config, 'aws_lb_target_group').health_check).toMatchObject({ path: '/health', matcher: '200', enabled: true });
       expect(only(config, 'aws_lb_target_group')).toMatchObject({ target_type: 'ip', port: 5000, protocol: 'HTTP' });
     });

@@ -1,13 +1,13 @@
 """MLflow's basic-auth app for the server image: its database, its config file, its users.
 
 Called by serve.py before `mlflow server --app-name basic-auth` starts. Everything it needs arrives
-as environment (the credentials as ECS secrets from Secrets Manager, see
+as environment (the users' credentials as ECS secrets from Secrets Manager, see
 stacks/mlflow-server/mlflow-service.ts CREDENTIAL_VARIABLES):
 
 - the auth database (MLOPS_AUTH_DB_NAME) is made on the tracking database's instance when missing;
 - the CSRF key every task shares is derived from the admin's password (flask_secret_key);
-- the config file MLflow reads (MLFLOW_AUTH_CONFIG_PATH) is written in a private temporary folder,
-  since it holds the auth database's URI with its password;
+- the config file MLflow reads (MLFLOW_AUTH_CONFIG_PATH, the auth database's URI, without
+  credentials: site/db_credentials.py adds them per connection) is written in a private temporary folder;
 - the admin, the training jobs' user and the CLI's user are created, or reset to the password their
   secret holds now (so a regenerated secret takes effect on the next start), and granted:
   training jobs may edit every experiment and registered model (log runs, register versions), the
