@@ -97,7 +97,6 @@ export class DeploymentStack extends MlopsStack {
       endpointName: names.endpoint,
       modelVersion,
       imageUri: `${this.repository.repositoryUrl}:${release.imageTag}`,
-      imageTag: release.imageTag,
       executionRoleArn: role.roleArn,
       target,
       rollbackAlarmNames: alarms.alarmNames,
@@ -111,7 +110,6 @@ export class DeploymentStack extends MlopsStack {
       shadow: shadow && {
         modelVersion: shadow.modelVersion,
         imageUri: `${this.repository.repositoryUrl}:${shadow.release.imageTag}`,
-        imageTag: shadow.release.imageTag,
         samplingPercent: deployment.shadow_sampling_percent,
       },
       endpointTags: {

@@ -7,6 +7,7 @@ import { interruptionReport, type PlannedChange } from '../../core/interrupted-r
 import { parseLockInfoBlock, StateLockedError } from '../../core/state-lock.js';
 import { unrecordedResources, UnrecordedResourcesError } from '../../core/unrecorded-resources.js';
 import type { Reporter } from '../progress.js';
+import { startCloudWatchBridge } from './emulator-cloudwatch-bridge.js';
 import { forwardOneInterrupt, type SignalSource } from './interrupt.js';
 import { stackLockOf, waitForStateLock, type LockWait, type StateObjects } from './state-lock.js';
 
@@ -102,14 +103,30 @@ export function describePlan(summary: PlanSummary): string {
 export const EMULATOR_OVERRIDE_FILE = 'emulator_override.tf.json';
 const EMULATOR_BACKEND_FILE = 'emulator.s3.tfbackend';
 
-/** One difference between an emulator and AWS, and how the stacks are bridged over it. */
-export interface EmulatorGap {
-  /** `provider` (the AWS provider block), `backend` (the S3 state backend) or a resource type. */
-  readonly applies: 'provider' | 'backend' | `aws_${string}`;
-  /** Merged into the block: provider arguments, backend settings, or a resource override (count, lifecycle). */
-  readonly override: Record<string, unknown>;
-  readonly reason: string;
+/** A local translator between terraform and the emulator, for one service (its endpoint given to terraform). */
+export interface EmulatorBridge {
+  readonly endpoint: string;
+  stop(): Promise<void>;
 }
+
+/** One difference between an emulator and AWS, and how the stacks are bridged over it. */
+export type EmulatorGap =
+  | {
+      /** `provider` (the AWS provider block), `backend` (the S3 state backend) or a resource type. */
+      readonly applies: 'provider' | 'backend' | `aws_${string}`;
+      /** Merged into the block: provider arguments, backend settings, or a resource override (count, lifecycle). */
+      readonly override: Record<string, unknown>;
+      readonly reason: string;
+    }
+  | {
+      /** A service whose wire protocol the emulator does not speak: terraform reaches it through a bridge. */
+      readonly applies: 'service';
+      /** The AWS SDK's service id, as in AWS_ENDPOINT_URL_<SERVICE>. */
+      readonly service: string;
+      /** Starts the bridge in front of the emulator's endpoint. */
+      readonly bridge: (emulatorEndpoint: string) => Promise<EmulatorBridge>;
+      readonly reason: string;
+    };
 
 /**
  * Every difference between an emulator (moto, LocalStack: AWS_ENDPOINT_URL is set) and AWS that the
@@ -152,6 +169,12 @@ export const EMULATOR_GAPS: readonly EmulatorGap[] = [
     override: { lifecycle: { ignore_changes: ['enable_network_isolation', 'primary_container', 'tags'] } },
     reason: 'moto always answers EnableNetworkIsolation=false and an empty container environment',
   },
+  {
+    applies: 'service',
+    service: 'cloudwatch',
+    bridge: startCloudWatchBridge,
+    reason: "the provider speaks Smithy RPC v2 CBOR to CloudWatch (alarms, dashboards), which moto does not answer: a local bridge translates it to CloudWatch's JSON protocol",
+  },
 ];
 
 const hcl = (value: unknown) => (typeof value === 'string' ? `"${value}"` : String(value));
@@ -166,6 +189,7 @@ export function emulatorOverrides(
   const backend: Record<string, unknown> = {};
   const resource: Record<string, Record<string, unknown>> = {};
   for (const gap of gaps) {
+    if (gap.applies === 'service') continue;
     if (gap.applies === 'provider') Object.assign(provider, gap.override);
     else if (gap.applies === 'backend') Object.assign(backend, gap.override);
     else {
@@ -190,6 +214,22 @@ export function prepareEmulator(stackDir: string, endpoint: string | undefined):
   writeFileSync(overridePath, `${JSON.stringify(override, null, 2)}\n`);
   writeFileSync(backendPath, backend);
   return [`-backend-config=${EMULATOR_BACKEND_FILE}`];
+}
+
+/**
+ * Terraform's environment with an emulator: each service gap's bridge started (once per runner) and
+ * named in AWS_ENDPOINT_URL_<SERVICE>, unless the environment names an endpoint for that service itself.
+ */
+export async function emulatorBridgeEnv(env: NodeJS.ProcessEnv, gaps: readonly EmulatorGap[] = EMULATOR_GAPS): Promise<Record<string, string>> {
+  const emulator = env.AWS_ENDPOINT_URL;
+  const bridged: Record<string, string> = {};
+  if (!emulator) return bridged;
+  for (const gap of gaps) {
+    if (gap.applies !== 'service') continue;
+    const variable = `AWS_ENDPOINT_URL_${gap.service.toUpperCase()}`;
+    if (!env[variable]) bridged[variable] = (await gap.bridge(emulator)).endpoint;
+  }
+  return bridged;
 }
 
 export interface TerraformRunner {
@@ -226,7 +266,9 @@ const PLAN_FILE = 'mlops.tfplan';
  * exactly one SIGINT/SIGTERM from the CLI, so an interrupted apply ends cleanly with its lock released.
  */
 export function createTerraformRunner(binary: TerraformBinary, reporter: Reporter, env: NodeJS.ProcessEnv = process.env, options: TerraformRunnerOptions = {}): TerraformRunner {
-  const runEnv = { ...env, TF_IN_AUTOMATION: '1', TF_INPUT: '0' };
+  const baseEnv = { ...env, TF_IN_AUTOMATION: '1', TF_INPUT: '0' };
+  /** Started on the first terraform command, so a run without an emulator or without terraform starts no bridge. */
+  let runEnv: Promise<NodeJS.ProcessEnv> | undefined;
   const lockWaitSeconds = options.lockWaitSeconds ?? 300;
   const signals = options.signals ?? process;
   /** What the last plan of each stack meant to do, for the report of an interrupted apply or destroy. */
@@ -244,7 +286,8 @@ export function createTerraformRunner(binary: TerraformBinary, reporter: Reporte
   async function run(stackDir: string, args: string[], label: string, { quiet = false, locks = false } = {}): Promise<string> {
     const command = [args[0], ...(locks ? [await lockTimeout(stackDir)] : []), ...args.slice(1)];
     const step = reporter.step(`${binary.flavor} ${label}`);
-    const child = execa(binary.path, command, { cwd: stackDir, env: runEnv, reject: false, all: true, buffer: true, detached: true, forceKillAfterDelay: false });
+    runEnv ??= emulatorBridgeEnv(env).then((bridged) => ({ ...baseEnv, ...bridged }));
+    const child = execa(binary.path, command, { cwd: stackDir, env: await runEnv, reject: false, all: true, buffer: true, detached: true, forceKillAfterDelay: false });
     if (!quiet) child.all?.on('data', (chunk: Buffer) => process.stderr.write(chunk));
     const { result, interrupt } = await forwardOneInterrupt(child, child, { signals, reporter, label: `${binary.flavor} ${args[0]}` });
     const output = String(result.all ?? '');

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { ResourceNamer } from '../naming.js';
 
 /**
@@ -60,27 +59,6 @@ export function deploymentNames(environment: { project: string; envName: string 
  * artifact bucket, so that `mlops monitor` needs S3 and CloudWatch only.
  */
 export const releaseRecordKey = (names: DeploymentNames, version: string) => `${names.s3Prefix}/releases/v${version}.json`;
-
-/**
- * A short hash of everything that shapes a SageMaker model and endpoint configuration. Both are
- * immutable, so they are named `<endpoint>-v<version>-<hash>`: a new version or a changed setting
- * gives new names, and the new ones are created before the old ones are destroyed.
- */
-export function releaseHash(inputs: unknown): string {
-  return createHash('sha256').update(stableJson(inputs)).digest('hex').slice(0, 6);
-}
-
-function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    return `{${Object.keys(value)
-      .sort()
-      .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
-      .map((key) => `${JSON.stringify(key)}:${stableJson((value as Record<string, unknown>)[key])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
 
 /** The console page of a dashboard. */
 export const dashboardUrl = (region: string, dashboardName: string) =>

@@ -1,4 +1,4 @@
-import type { ITerraformDependable } from 'cdktf';
+import { DataResource, Fn, type ITerraformDependable } from 'cdktf';
 import { SagemakerEndpoint } from '@cdktf/provider-aws/lib/sagemaker-endpoint/index.js';
 import {
   SagemakerEndpointConfiguration,
@@ -7,7 +7,7 @@ import {
 import { SagemakerModel } from '@cdktf/provider-aws/lib/sagemaker-model/index.js';
 import { Construct } from 'constructs';
 import { throwIfViolations } from '../../core/errors.js';
-import { releaseHash, SHADOW_VARIANT_NAME, VARIANT_NAME } from '../../core/deployment/names.js';
+import { SHADOW_VARIANT_NAME, VARIANT_NAME } from '../../core/deployment/names.js';
 import type { EndpointTarget } from '../../core/deployment/target.js';
 import { AWS_NAME_LIMITS } from '../../core/naming.js';
 
@@ -33,8 +33,6 @@ export interface ShadowVariantProps {
   readonly modelVersion: string;
   /** Its serving image, `<repository url>:<tag>`. */
   readonly imageUri: string;
-  /** The image tag alone, which goes into the release hash. */
-  readonly imageTag: string;
   /**
    * Share of live requests SageMaker copies to the shadow, 1–100.
    * @default 100
@@ -54,8 +52,6 @@ export interface ModelEndpointProps {
   readonly modelVersion: string;
   /** The serving image, `<repository url>:<tag>`. */
   readonly imageUri: string;
-  /** The image tag alone (a plain string), which goes into the release hash. */
-  readonly imageTag: string;
   readonly executionRoleArn: string;
   /** Instances or serverless, from the project's resource requirements. */
   readonly target: EndpointTarget;
@@ -112,10 +108,13 @@ export interface ModelEndpointProps {
 
 const SAGEMAKER_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/;
 
+/** Characters of the release's id in a model or configuration name. */
+const RELEASE_ID_LENGTH = 6;
+
 /**
  * A SageMaker model and endpoint configuration per release, and one endpoint updated in place.
- * Models and configurations are immutable and named `<endpoint>-v<version>-<hash>`, created before
- * the old ones are destroyed; the endpoint moves to a new configuration with a blue/green update
+ * Models and configurations are immutable and named `<endpoint>-v<version>-<release id>`, created
+ * before the old ones are destroyed; the endpoint moves to a new configuration with a blue/green update
  * that SageMaker rolls back when a rollback alarm fires. Rollout and rollback are the same step.
  * With a shadow, the configuration also names a shadow variant of its own model: adding, replacing,
  * promoting or dropping it is one more configuration, rolled out the same way.
@@ -179,26 +178,14 @@ export class ModelEndpoint extends Construct {
       if (shadow.variantName === variantName) violations.push(`shadow.variantName "${shadow.variantName}" must differ from the served variant's name`);
     }
     if (props.rollbackAlarmNames.length === 0) violations.push('rollbackAlarmNames must name at least one alarm: a rollout without one cannot roll back');
-    const hashOf = (imageTag: string, variant: string) =>
-      releaseHash({
-        imageTag,
-        target: props.target,
-        variantName: variant,
-        networkIsolation,
-        inVpc: props.network !== undefined,
-        dataCapture: props.dataCapture && { prefix: props.dataCapture.prefix, samplingPercent: props.dataCapture.samplingPercent },
-        containerStartupTimeoutSeconds: serverless ? undefined : containerStartupTimeoutSeconds,
-      });
-    const hash = hashOf(props.imageTag, variantName);
-    const releaseName = `${props.endpointName}-v${props.modelVersion}-${hash}`;
-    // The shadow's model hashes its variant name too, so promoting it makes a model of a new name
-    // (created before the shadow's is destroyed); the configuration names both versions.
-    const shadowHash = shadow && hashOf(shadow.imageTag, shadow.variantName);
-    const shadowModelName = shadow && `${props.endpointName}-v${shadow.modelVersion}-${shadowHash}`;
-    const configurationName = shadow
-      ? `${props.endpointName}-v${props.modelVersion}-s${shadow.modelVersion}-${releaseHash({ hash, shadowHash, samplingPercent: shadow.samplingPercent })}`
-      : releaseName;
-    for (const [what, name] of [['model', releaseName], ['shadow model', shadowModelName], ['endpoint configuration', configurationName]] as const) {
+    // The names' last part is filled in by Terraform (see `release` below); their lengths are known here.
+    const placeholderId = 'x'.repeat(RELEASE_ID_LENGTH);
+    const modelPrefix = `${props.endpointName}-v${props.modelVersion}-`;
+    // The shadow's model and the configuration that names both versions get names of their own.
+    const shadowModelPrefix = shadow && `${props.endpointName}-v${shadow.modelVersion}-shadow-`;
+    const configurationPrefix = shadow ? `${props.endpointName}-v${props.modelVersion}-s${shadow.modelVersion}-` : modelPrefix;
+    for (const [what, prefix] of [['model', modelPrefix], ['shadow model', shadowModelPrefix], ['endpoint configuration', configurationPrefix]] as const) {
+      const name = prefix && `${prefix}${placeholderId}`;
       if (name && name.length > AWS_NAME_LIMITS.sagemaker) {
         violations.push(`the ${what} name "${name}" is ${name.length} characters; SageMaker allows ${AWS_NAME_LIMITS.sagemaker}: shorten the project, environment or ML project name`);
       }
@@ -206,69 +193,80 @@ export class ModelEndpoint extends Construct {
     if (!SAGEMAKER_NAME.test(props.endpointName)) violations.push(`endpointName "${props.endpointName}" must be letters, digits and single hyphens`);
     throwIfViolations(`ModelEndpoint ${props.endpointName}`, violations);
 
-    const model = new SagemakerModel(this, 'model', {
-      name: releaseName,
+    // Every argument of a model and of an endpoint configuration forces its replacement: they are
+    // built once and given both to the resources and to the release below.
+    const modelArguments = (imageUri: string) => ({
       executionRoleArn: props.executionRoleArn,
-      primaryContainer: { image: props.imageUri, mode: 'SingleModel' },
+      primaryContainer: { image: imageUri, mode: 'SingleModel' },
       enableNetworkIsolation: networkIsolation,
       vpcConfig: props.network && { subnets: props.network.subnetIds, securityGroupIds: props.network.securityGroupIds },
-      dependsOn: props.dependsOn,
-      lifecycle: { createBeforeDestroy: true },
     });
-
-    const shadowModel =
-      shadow &&
-      new SagemakerModel(this, 'shadow-model', {
-        name: shadowModelName!,
-        executionRoleArn: props.executionRoleArn,
-        primaryContainer: { image: shadow.imageUri, mode: 'SingleModel' },
-        enableNetworkIsolation: networkIsolation,
-        vpcConfig: props.network && { subnets: props.network.subnetIds, securityGroupIds: props.network.securityGroupIds },
-        dependsOn: props.dependsOn,
-        lifecycle: { createBeforeDestroy: true },
-      });
-
-    const variant: SagemakerEndpointConfigurationProductionVariants =
+    const variantArguments: Omit<SagemakerEndpointConfigurationProductionVariants, 'modelName'> =
       props.target.kind === 'serverless'
-        ? {
-            variantName,
-            modelName: model.name,
-            serverlessConfig: { memorySizeInMb: props.target.memoryMiB, maxConcurrency: props.target.maxConcurrency },
-          }
+        ? { variantName, serverlessConfig: { memorySizeInMb: props.target.memoryMiB, maxConcurrency: props.target.maxConcurrency } }
         : {
             variantName,
-            modelName: model.name,
             instanceType: props.target.instanceType,
             initialInstanceCount: props.target.instanceCount,
             initialVariantWeight: 1,
             containerStartupHealthCheckTimeoutInSeconds: containerStartupTimeoutSeconds,
           };
+    // The shadow's weight against production's 1 is the share of requests copied to it.
+    const shadowVariantArguments =
+      shadow && props.target.kind === 'instance'
+        ? {
+            variantName: shadow.variantName,
+            instanceType: props.target.instanceType,
+            initialInstanceCount: props.target.instanceCount,
+            initialVariantWeight: shadow.samplingPercent / 100,
+            containerStartupHealthCheckTimeoutInSeconds: containerStartupTimeoutSeconds,
+          }
+        : undefined;
     this.dataCaptureUri = props.dataCapture && `s3://${props.dataCapture.bucketName}/${props.dataCapture.prefix}`;
-    const configuration = new SagemakerEndpointConfiguration(this, 'configuration', {
-      name: configurationName,
-      productionVariants: [variant],
-      // The shadow's weight against production's 1 is the share of requests copied to it.
-      shadowProductionVariants:
-        shadow && props.target.kind === 'instance'
-          ? [
-              {
-                variantName: shadow.variantName,
-                modelName: shadowModel!.name,
-                instanceType: props.target.instanceType,
-                initialInstanceCount: props.target.instanceCount,
-                initialVariantWeight: shadow.samplingPercent / 100,
-                containerStartupHealthCheckTimeoutInSeconds: containerStartupTimeoutSeconds,
-              },
-            ]
-          : undefined,
-      dataCaptureConfig: props.dataCapture && {
-        enableCapture: true,
-        initialSamplingPercentage: props.dataCapture.samplingPercent,
-        destinationS3Uri: this.dataCaptureUri!,
-        captureOptions: [{ captureMode: 'Input' }, { captureMode: 'Output' }],
-        // Recorded as text instead of base64, so `mlops monitor` can read the requests.
-        captureContentTypeHeader: { jsonContentTypes: ['application/json'], csvContentTypes: ['text/csv'] },
+    const dataCaptureConfig = props.dataCapture && {
+      enableCapture: true,
+      initialSamplingPercentage: props.dataCapture.samplingPercent,
+      destinationS3Uri: this.dataCaptureUri!,
+      captureOptions: [{ captureMode: 'Input' }, { captureMode: 'Output' }],
+      // Recorded as text instead of base64, so `mlops monitor` can read the requests.
+      captureContentTypeHeader: { jsonContentTypes: ['application/json'], csvContentTypes: ['text/csv'] },
+    };
+    // One release per set of arguments: Terraform replaces it whenever any of them changes, values
+    // only known at apply included (subnets read from SSM, a replaced role's ARN), and its new random
+    // id renames models and configuration, so create-before-destroy never meets an old name; an
+    // unchanged release keeps its id and the plan stays empty. (A hash of the values would repeat the
+    // old name when a replaced resource comes back with the same ARN or URL.) Adding, promoting or
+    // dropping a shadow is a new release too.
+    const release = new DataResource(this, 'release', {
+      triggersReplace: {
+        modelVersion: props.modelVersion,
+        model: modelArguments(props.imageUri),
+        variant: variantArguments,
+        dataCapture: dataCaptureConfig ?? null,
+        shadow: shadow ? { modelVersion: shadow.modelVersion, model: modelArguments(shadow.imageUri), variant: shadowVariantArguments ?? null } : null,
       },
+    });
+    const releaseId = Fn.substr(release.id, 0, RELEASE_ID_LENGTH);
+
+    const model = new SagemakerModel(this, 'model', {
+      name: `${modelPrefix}${releaseId}`,
+      ...modelArguments(props.imageUri),
+      dependsOn: props.dependsOn,
+      lifecycle: { createBeforeDestroy: true },
+    });
+    const shadowModel =
+      shadow &&
+      new SagemakerModel(this, 'shadow-model', {
+        name: `${shadowModelPrefix}${releaseId}`,
+        ...modelArguments(shadow.imageUri),
+        dependsOn: props.dependsOn,
+        lifecycle: { createBeforeDestroy: true },
+      });
+    const configuration = new SagemakerEndpointConfiguration(this, 'configuration', {
+      name: `${configurationPrefix}${releaseId}`,
+      productionVariants: [{ ...variantArguments, modelName: model.name }],
+      shadowProductionVariants: shadowVariantArguments && [{ ...shadowVariantArguments, modelName: shadowModel!.name }],
+      dataCaptureConfig,
       lifecycle: { createBeforeDestroy: true },
     });
 

@@ -24,8 +24,8 @@ export class MlflowServerParameters extends Construct {
     super(scope, id);
     const names = sharedParameterNames(props.environment);
     const read = (parameterId: string, name: string) => new DataAwsSsmParameter(this, parameterId, { name });
-    this.vpcId = read('vpc-id', names.vpcId).value;
-    this.privateSubnetIds = Fn.split(',', read('private-subnet-ids', names.privateSubnetIds).value);
-    this.artifactBucketName = read('artifact-bucket', names.artifactBucket).value;
+    this.vpcId = read('vpc-id', names.vpcId).insecureValue;
+    this.privateSubnetIds = Fn.split(',', read('private-subnet-ids', names.privateSubnetIds).insecureValue);
+    this.artifactBucketName = read('artifact-bucket', names.artifactBucket).insecureValue;
   }
 }

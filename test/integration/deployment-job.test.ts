@@ -12,7 +12,6 @@ import { runCli } from '../harness/cli.js';
 import { startTestMlflowServer, type TestMlflowServer } from '../harness/mlflow.js';
 import { startTestMoto, TEST_REGION, type TestMoto } from '../harness/moto.js';
 import { requireTool, toolchainEnv } from '../harness/toolchain.js';
-import { startCloudWatchBridge } from './deployment-cloudwatch-bridge.js';
 
 const STATE_BUCKET = 'mlops-test-state';
 const PROJECT = 'test-project';
@@ -69,8 +68,9 @@ elif command == 'leftovers':
  * a shadow of version 2 beside version 1 (`--shadow --plan-only`), which `promote` and `shadow-rm`
  * would roll out again (their rollouts are proven by test/unit/deployment-shadow.test.ts).
  * Where moto keeps less than AWS (an endpoint's DeploymentConfig, a model's network isolation,
- * bucket tags) or cannot evaluate a TLS-only bucket policy, the CLI writes an emulator override
- * (EMULATOR_GAPS in cli/effects/terraform.ts); the Terraform JSON itself is the one AWS gets.
+ * bucket tags), cannot evaluate a TLS-only bucket policy or does not speak the provider's CloudWatch
+ * protocol, the CLI bridges it (EMULATOR_GAPS in cli/effects/terraform.ts); the Terraform JSON itself
+ * is the one AWS gets.
  *
  * After the removal, `sync` runs over two projects (a second registered model without @dev): it
  * rolls out @dev's version on the now empty endpoint, and a second sync changes nothing.
@@ -78,7 +78,6 @@ elif command == 'leftovers':
 describe('deployment-job against moto and a real MLflow server', () => {
   let moto: TestMoto;
   let mlflow: TestMlflowServer;
-  let bridge: Awaited<ReturnType<typeof startCloudWatchBridge>>;
   let env: Record<string, string | undefined>;
   let tools: Record<string, string>;
   const workDir = mkdtempSync(join(tmpdir(), 'mlops-deployment-it-'));
@@ -94,7 +93,6 @@ describe('deployment-job against moto and a real MLflow server', () => {
     requireTool(tools, 'MLOPS_PYTHON_BIN');
     requireTool(tools, 'MLOPS_TERRAFORM_BIN');
     [moto, mlflow] = await Promise.all([startTestMoto(), startTestMlflowServer()]);
-    bridge = await startCloudWatchBridge(moto.endpoint);
 
     // Version 1: the test project's own training run (about 20 s); version 2: the same run registered again.
     const train = await execa(join(tools.MLOPS_PYTHON_BIN, 'python'), [join(repoRoot, 'ml-projects', PROJECT, 'train.py')], {
@@ -122,8 +120,6 @@ describe('deployment-job against moto and a real MLflow server', () => {
     env = {
       ...tools,
       ...moto.env,
-      // The provider speaks CBOR to CloudWatch, which moto does not: see deployment-cloudwatch-bridge.ts.
-      AWS_ENDPOINT_URL_CLOUDWATCH: bridge.endpoint,
       TF_VAR_state_bucket_name: STATE_BUCKET,
       TF_VAR_region: TEST_REGION,
       TF_VAR_project: 'test',
@@ -139,7 +135,7 @@ describe('deployment-job against moto and a real MLflow server', () => {
   }, 300_000);
 
   afterAll(async () => {
-    await Promise.all([moto?.stop(), mlflow?.stop(), bridge?.stop()]);
+    await Promise.all([moto?.stop(), mlflow?.stop()]);
     rmSync(workDir, { recursive: true, force: true });
   });
 

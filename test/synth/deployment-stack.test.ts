@@ -58,8 +58,18 @@ const only = (config: Json, type: string): Json => {
   return resources[0];
 };
 
+/** snake_case keys of Terraform JSON back to the camelCase of the construct's arguments. */
+const camelCased = (value: unknown): unknown => {
+  if (Array.isArray(value)) return value.map(camelCased);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key.replace(/_([a-z0-9])/g, (_, letter: string) => letter.toUpperCase()), camelCased(item)]));
+  }
+  return value;
+};
+
 describe('DeploymentStack', () => {
   const config = synth();
+  const [releaseId] = Object.keys(config.resource.terraform_data);
   const endpoint = only(config, 'aws_sagemaker_endpoint');
   const configuration = only(config, 'aws_sagemaker_endpoint_configuration');
   const model = only(config, 'aws_sagemaker_model');
@@ -71,14 +81,35 @@ describe('DeploymentStack', () => {
   it('reads network and artifact bucket from the MLflow server stack’s SSM parameters', () => {
     const names = Object.values(config.data.aws_ssm_parameter).map((parameter) => (parameter as Json).name).sort();
     expect(names).toEqual(['/acme/dev/mlflow-server/artifact-bucket', '/acme/dev/mlflow-server/private-subnet-ids', '/acme/dev/mlflow-server/vpc-id']);
-    expect(model.vpc_config.subnets).toMatch(/^\$\{split\(",", data\.aws_ssm_parameter\..*private-subnet-ids.*\.value\)\}$/);
+    expect(model.vpc_config.subnets).toMatch(/^\$\{split\(",", data\.aws_ssm_parameter\..*private-subnet-ids.*\.insecure_value\)\}$/);
   });
 
-  it('names the endpoint after the project alone, and model and configuration after the version', () => {
+  it('names the endpoint after the project alone, and model and configuration after the version and its release', () => {
     expect(endpoint.name).toBe('acme-dev-churn');
-    expect(model.name).toMatch(/^acme-dev-churn-v3-[0-9a-f]{6}$/);
+    expect(model.name).toBe(`acme-dev-churn-v3-\${substr(terraform_data.${releaseId}.id, 0, 6)}`);
     expect(configuration.name).toBe(model.name);
     expect(endpoint.endpoint_config_name).toMatch(/^\$\{aws_sagemaker_endpoint_configuration\..*\.name\}$/);
+  });
+
+  it('replaces the release, and so renames model and configuration, on a change of any argument that replaces either', () => {
+    // Every argument of both resources forces replacement; all of them, as Terraform resolves them
+    // (role ARN, repository URL, subnets from SSM, security group, bucket), are the release's triggers.
+    const { triggers_replace: triggers } = config.resource.terraform_data[releaseId];
+    const { name, lifecycle, depends_on: dependsOn, '//': metadata, ...modelArguments } = model;
+    expect({ name, lifecycle, dependsOn, metadata }).toEqual(expect.objectContaining({ lifecycle: { create_before_destroy: true } }));
+    expect(camelCased(modelArguments)).toEqual(triggers.model);
+    expect(triggers.model).toMatchObject({
+      executionRoleArn: expect.stringMatching(/^\$\{aws_iam_role\..*\.arn\}$/),
+      primaryContainer: { image: expect.stringMatching(/^\$\{aws_ecr_repository\..*\.repository_url\}:v3-0123456789abcdef$/) },
+      vpcConfig: { subnets: expect.stringContaining('data.aws_ssm_parameter.'), securityGroupIds: [expect.stringMatching(/^\$\{aws_security_group\./)] },
+    });
+    const [{ model_name: modelName, ...variant }] = configuration.production_variants;
+    expect(modelName).toMatch(/^\$\{aws_sagemaker_model\..*\.name\}$/);
+    expect(camelCased(variant)).toEqual(triggers.variant);
+    expect(camelCased(configuration.data_capture_config)).toEqual(triggers.dataCapture);
+    expect(triggers.dataCapture.destinationS3Uri).toContain('data.aws_ssm_parameter.');
+    expect(Object.keys(configuration).sort()).toEqual(['//', 'data_capture_config', 'lifecycle', 'name', 'production_variants']);
+    expect(triggers.modelVersion).toBe('3');
   });
 
   it('creates the new model and configuration before destroying the old ones', () => {
@@ -125,7 +156,7 @@ describe('DeploymentStack', () => {
     expect(configuration.data_capture_config).toMatchObject({
       enable_capture: true,
       initial_sampling_percentage: 20,
-      destination_s3_uri: expect.stringMatching(/^s3:\/\/\$\{data\.aws_ssm_parameter\..*artifact-bucket.*\.value\}\/deployments\/churn\/data-capture$/),
+      destination_s3_uri: expect.stringMatching(/^s3:\/\/\$\{data\.aws_ssm_parameter\..*artifact-bucket.*\.insecure_value\}\/deployments\/churn\/data-capture$/),
       capture_options: [{ capture_mode: 'Input' }, { capture_mode: 'Output' }],
     });
     expect(only(synth({ settings: { deployment: { data_capture_sampling_percent: 0 } } }), 'aws_sagemaker_endpoint_configuration').data_capture_config).toBeUndefined();
@@ -139,9 +170,9 @@ describe('DeploymentStack', () => {
       expect.stringMatching(/^\$\{aws_cloudwatch_log_group\..*\.arn\}$/),
       expect.stringMatching(/^\$\{aws_cloudwatch_log_group\..*\.arn\}:log-stream:\*$/),
     ]);
-    expect(bySid.DeploymentObjects.resources).toEqual([expect.stringMatching(/:s3:::\$\{data\.aws_ssm_parameter\..*\.value\}\/deployments\/churn\/\*$/)]);
+    expect(bySid.DeploymentObjects.resources).toEqual([expect.stringMatching(/:s3:::\$\{data\.aws_ssm_parameter\..*\.insecure_value\}\/deployments\/churn\/\*$/)]);
     expect(bySid.ListDeploymentPrefix.condition).toEqual([{ test: 'StringLike', variable: 's3:prefix', values: ['deployments/churn/*'] }]);
-    expect(bySid.NetworkInterfacesInTheVpc.condition[0].values[0]).toMatch(/:vpc\/\$\{data\.aws_ssm_parameter\..*vpc-id.*\.value\}$/);
+    expect(bySid.NetworkInterfacesInTheVpc.condition[0].values[0]).toMatch(/:vpc\/\$\{data\.aws_ssm_parameter\..*vpc-id.*\.insecure_value\}$/);
     const wildcard = policy.statement.filter((statement: Json) => statement.resources.includes('*')).map((statement: Json) => statement.sid);
     expect(wildcard.sort()).toEqual(['DescribeNetwork', 'EcrToken', 'EndpointMetrics', 'NetworkInterfacesInTheVpc']);
   });
@@ -202,9 +233,12 @@ describe('DeploymentStack rollouts', () => {
     expect(JSON.stringify(synth({ version: '3' }).resource)).toBe(JSON.stringify(v3.resource));
   });
 
-  it('gives a changed setting a new configuration name, so it too is created before the old is destroyed', () => {
+  it('gives a changed setting or image new release triggers, so model and configuration are renamed and created before the old are destroyed', () => {
     const changed = synth({ version: '3', settings: { deployment: { data_capture_sampling_percent: 50 } } });
-    expect(only(changed, 'aws_sagemaker_endpoint_configuration').name).not.toBe(only(v3, 'aws_sagemaker_endpoint_configuration').name);
+    const triggers = (config: Json) => only(config, 'terraform_data').triggers_replace;
+    expect(triggers(changed).dataCapture.initialSamplingPercentage).toBe(50);
+    expect(triggers(changed)).not.toEqual(triggers(v3));
+    expect(triggers(synth({ version: '3', imageTag: 'v3-fedcba9876543210' })).model).not.toEqual(triggers(v3).model);
   });
 });
 
@@ -238,10 +272,14 @@ describe('DeploymentStack with a shadow', () => {
         container_startup_health_check_timeout_in_seconds: 600,
       },
     ]);
-    expect(modelOf('4').name).toMatch(/^acme-dev-churn-v4-[0-9a-f]{6}$/);
+    expect(modelOf('4').name).toMatch(/^acme-dev-churn-v4-shadow-\$\{substr\(terraform_data\..*\.id, 0, 6\)\}$/);
     expect(modelOf('4').enable_network_isolation).toBe(true);
     expect(modelOf('4').vpc_config).toEqual(modelOf('3').vpc_config);
     expect(modelOf('4').lifecycle).toEqual({ create_before_destroy: true });
+    // The release is replaced (and every name renewed) when anything of the shadow changes too.
+    const { shadow } = only(config, 'terraform_data').triggers_replace;
+    expect(shadow).toMatchObject({ modelVersion: '4', model: { primaryContainer: { image: modelOf('4').primary_container.image } }, variant: { variantName: 'shadow', initialVariantWeight: 0.5 } });
+    expect(only(plain, 'terraform_data').triggers_replace.shadow).toBeNull();
   });
 
   it('captures both variants (each under its own variant path) with the configuration’s data capture', () => {
@@ -249,7 +287,7 @@ describe('DeploymentStack with a shadow', () => {
   });
 
   it('names the configuration after both versions, so adding, replacing or dropping a shadow is a new configuration on the same endpoint', () => {
-    expect(configuration.name).toMatch(/^acme-dev-churn-v3-s4-[0-9a-f]{6}$/);
+    expect(configuration.name).toMatch(/^acme-dev-churn-v3-s4-\$\{substr\(terraform_data\..*\.id, 0, 6\)\}$/);
     const other = only(synth({ version: '3', shadow: '5' }), 'aws_sagemaker_endpoint_configuration');
     expect(other.name).toMatch(/^acme-dev-churn-v3-s5-/);
     expect(only(config, 'aws_sagemaker_endpoint').name).toBe(only(plain, 'aws_sagemaker_endpoint').name);
@@ -325,7 +363,6 @@ describe('ModelEndpoint validation', () => {
         endpointName: 'acme-dev-other',
         modelVersion: '1',
         imageUri: 'repo:v1',
-        imageTag: 'v1',
         executionRoleArn: 'arn:role',
         target: { kind: 'serverless', memoryMiB: 2048, maxConcurrency: 5 },
         rollbackAlarmNames: ['a'],

@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describePlan, EMULATOR_GAPS, EMULATOR_OVERRIDE_FILE, emulatorOverrides, isAtLeast, prepareEmulator, resolveTerraformBinary, summarisePlan } from '../../cli/effects/terraform.js';
+import { describePlan, emulatorBridgeEnv, EMULATOR_GAPS, EMULATOR_OVERRIDE_FILE, emulatorOverrides, isAtLeast, prepareEmulator, resolveTerraformBinary, summarisePlan } from '../../cli/effects/terraform.js';
 
 function fakeBinary(name: string, versionJson: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'mlops-fake-tf-'));
@@ -97,5 +97,15 @@ describe('the emulator table of the Terraform runner', () => {
   it('gives every gap its reason', () => {
     for (const gap of EMULATOR_GAPS) expect(gap.reason.length).toBeGreaterThan(20);
     expect(emulatorOverrides({}, 'http://e', [{ applies: 'aws_x', override: { count: 0 }, reason: 'r' }]).override).toEqual({ provider: { aws: {} } });
+  });
+
+  it('starts a service bridge only with an emulator, and never over an endpoint the environment names', async () => {
+    const started: string[] = [];
+    const gaps = [{ applies: 'service' as const, service: 'cloudwatch', reason: 'r', bridge: async (emulator: string) => (started.push(emulator), { endpoint: 'http://127.0.0.1:1', stop: async () => undefined }) }];
+    expect(await emulatorBridgeEnv({}, gaps)).toEqual({});
+    expect(await emulatorBridgeEnv({ AWS_ENDPOINT_URL: 'http://e', AWS_ENDPOINT_URL_CLOUDWATCH: 'http://mine' }, gaps)).toEqual({});
+    expect(await emulatorBridgeEnv({ AWS_ENDPOINT_URL: 'http://e' }, gaps)).toEqual({ AWS_ENDPOINT_URL_CLOUDWATCH: 'http://127.0.0.1:1' });
+    expect(started).toEqual(['http://e']);
+    expect(EMULATOR_GAPS.filter((gap) => gap.applies === 'service').map((gap) => gap.applies === 'service' && gap.service)).toEqual(['cloudwatch']);
   });
 });

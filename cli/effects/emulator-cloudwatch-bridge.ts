@@ -4,10 +4,12 @@ import { cbor, dateToTag } from '@smithy/core/cbor';
 
 /**
  * The AWS provider's Go SDK talks to CloudWatch in Smithy RPC v2 CBOR, which moto 5.2 does not
- * answer (it speaks the JSON and query protocols of CloudWatch). This bridge, given to the provider
- * as AWS_ENDPOINT_URL_CLOUDWATCH, turns each CBOR call into the same call in JSON 1.0 for moto and
- * the answer back into CBOR; every other request (the CLI's own SDK speaks JSON) passes through
- * unchanged. A translation of the wire format only: moto keeps the alarms and dashboards.
+ * answer (it speaks the JSON and query protocols of CloudWatch). This bridge (an EMULATOR_GAPS entry
+ * of the Terraform runner, started only with an emulator) is given to terraform as
+ * AWS_ENDPOINT_URL_CLOUDWATCH: it turns each CBOR call into the same call in JSON 1.0 for the
+ * emulator and the answer back into CBOR; every other request passes through unchanged. A
+ * translation of the wire format only: the emulator keeps the alarms and dashboards. It listens on
+ * 127.0.0.1 only, and does not keep the CLI's process alive.
  */
 export async function startCloudWatchBridge(target: string): Promise<{ endpoint: string; stop(): Promise<void> }> {
   const upstream = new URL(target);
@@ -24,6 +26,7 @@ export async function startCloudWatchBridge(target: string): Promise<{ endpoint:
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  server.unref();
   const { port } = server.address() as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${port}`,
