@@ -151,7 +151,8 @@ describe('deployment-job against moto and a real MLflow server', () => {
     const result = await deploy('--model', '1', '--max-monthly-usd', '1');
     expect(result.exitCode).toBe(2);
     // One ml.t2.medium in eu-west-1 (730 h × $0.062), the dashboard ($3) and two alarms ($0.10 each): core/cost/price-table.ts.
-    expect(result.stderr).toMatch(/\+ \$45\.26\/month {2}SageMaker endpoint configuration test-dev-test-project-v1-[0-9a-f]{6}: primary \(production\) 1 × ml\.t2\.medium × 730 h × \$0\.062/);
+    // The configuration's name is known only after apply (its release id), so the line names its kind.
+    expect(result.stderr).toMatch(/\+ \$45\.26\/month {2}SageMaker endpoint configuration: primary \(production\) 1 × ml\.t2\.medium × 730 h × \$0\.062/);
     expect(result.stderr).toContain('Stack total: $48.46/month (+$48.46/month)');
     expect(result.stderr).toContain(
       'refusing to apply: the deployment stack of test-project would cost an estimated $48.46/month, more than --max-monthly-usd 1; nothing was applied',
@@ -260,17 +261,23 @@ describe('deployment-job against moto and a real MLflow server', () => {
     expect(endpoint.EndpointConfigName).toMatch(new RegExp(`^${ENDPOINT}-v1-`));
   }, 900_000);
 
-  it('plans version 2 as a shadow beside version 1: its own model and a new configuration, the serving model kept, the endpoint updated in place', async () => {
+  it('plans version 2 as a shadow beside version 1: its own model and a new release of the configuration, the endpoint updated in place', async () => {
     const result = await deploy('--model', '2', '--shadow', '--plan-only');
     expect(result.exitCode).toBe(0);
     const output = JSON.parse(result.stdout);
     expect(output).toMatchObject({ version: '2', shadowOf: '1', planOnly: true });
     const { plan } = output;
     expect(plan.updateInPlace).toEqual(expect.arrayContaining([expect.stringMatching(/^aws_sagemaker_endpoint\./)]));
-    expect(plan.replace).toEqual([expect.stringMatching(/^aws_sagemaker_endpoint_configuration\./)]);
-    // Created: the shadow's model and its release record; the serving version's model stays as it is.
-    expect(plan.add).toBe(3);
-    expect(plan.destroy).toBe(1);
+    // A new release (its id names models and configuration): the configuration, and the serving version's model
+    // re-created with the same arguments under the new name (a blue/green update brings up every variant's fleet anyway).
+    expect([...plan.replace].sort()).toEqual([
+      expect.stringMatching(/^aws_sagemaker_endpoint_configuration\./),
+      expect.stringMatching(/^aws_sagemaker_model\.endpoint_model_/),
+      expect.stringMatching(/^terraform_data\.endpoint_release_/),
+    ]);
+    // Created besides: the shadow's model and its release record.
+    expect(plan.add).toBe(5);
+    expect(plan.destroy).toBe(3);
     expect(result.stderr).toContain('as a shadow beside version 1');
     const endpoint = await new SageMakerClient(aws()).send(new DescribeEndpointCommand({ EndpointName: ENDPOINT }));
     expect(endpoint.EndpointConfigName).toMatch(new RegExp(`^${ENDPOINT}-v1-[0-9a-f]{6}$`));
