@@ -14,7 +14,7 @@ SOURCES := $(shell find core cli stacks -name '*.ts') cli/settings.json tsconfig
 MAX_COST = $(if $(max_monthly_usd),--max-monthly-usd "$(max_monthly_usd)")
 
 .PHONY: help install tools python-tools build synth test demo new-project \
-	status cost mlflow-server mlflow-server-rm vpn-config training-job training-job-rm deployment-job deployment-job-rm promote shadow-rm promote-model sync monitor unlock \
+	bench status cost mlflow-server mlflow-server-rm vpn-config training-job training-job-rm deployment-job deployment-job-rm promote shadow-rm promote-model sync monitor unlock \
 	local-mlflow-server local-mlflow-server-rm local-training local-deployment local-deployment-rm \
 	local-deployment-test local-batch-inference
 
@@ -43,6 +43,9 @@ new-project: dist ## Create ml-projects/NAME from a template: name=NAME template
 
 test: dist tools ## Every test tier; ends with one line "N passed, N failed"
 	$(WITH_TOOLS) node scripts/run-tests.mjs
+
+bench: dist tools ## Measure synthesis, start-up, second runs and plan scaling against their references; writes bench/results.md (runs=N, default 5)
+	$(WITH_TOOLS) node dist/bench/run.js $(if $(runs),--runs "$(runs)")
 
 status: dist ## The AWS environment at a glance: versions, aliases, endpoints, last training jobs, stack states (--json in the CLI)
 	$(MLOPS) status
