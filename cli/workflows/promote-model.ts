@@ -3,8 +3,7 @@ import { UsageError } from '../../core/errors.js';
 import { checkMlProjectName } from '../../core/ml-project.js';
 import type { StackConfig } from '../../stacks/common/config.js';
 import { createAwsContext } from '../effects/aws.js';
-import { type MlflowClient, uniqueRunName, type ModelVersion } from '../effects/mlflow.js';
-import { createMlflowConnections } from '../effects/mlflow-access.js';
+import { MlflowClient, uniqueRunName, type ModelVersion } from '../effects/mlflow.js';
 import { copyModelVersion, type CopyRequest } from '../effects/model-copy.js';
 import { resolveTrackingUri, ssmParameterReader } from '../effects/tracking-uri.js';
 import { printJson } from '../command.js';
@@ -139,15 +138,12 @@ export async function promoteModel(effects: PromotionEffects, config: StackConfi
 export async function runPromoteModel(args: PromoteModelArgs): Promise<void> {
   const reporter = createReporter();
   const config = loadStepConfig();
-  const aws = createAwsContext(config.environment.region);
-  // The stack's own server needs the CLI's credential and the project's CA; any other is reached as it is.
-  const connections = createMlflowConnections(aws, config.environment);
   const effects: PromotionEffects = {
     reporter,
     env: process.env,
-    targetTrackingUri: () => resolveTrackingUri(config.settings, config.environment, process.env, ssmParameterReader(aws)),
-    mlflow: connections.client,
-    copyVersion: async (request) => copyModelVersion(request, await connections.pythonEnv(request.targetUri)),
+    targetTrackingUri: () => resolveTrackingUri(config.settings, config.environment, process.env, ssmParameterReader(createAwsContext(config.environment.region))),
+    mlflow: (uri) => new MlflowClient(uri),
+    copyVersion: (request) => copyModelVersion(request),
     now: () => new Date(),
   };
   const result = await promoteModel(effects, config, args);
