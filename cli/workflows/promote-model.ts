@@ -4,6 +4,7 @@ import { checkMlProjectName } from '../../core/ml-project.js';
 import type { StackConfig } from '../../stacks/common/config.js';
 import { createAwsContext } from '../effects/aws.js';
 import { MlflowClient, uniqueRunName, type ModelVersion } from '../effects/mlflow.js';
+import { createMlflowConnections } from '../effects/mlflow-access.js';
 import { copyModelVersion, type CopyRequest } from '../effects/model-copy.js';
 import { resolveTrackingUri, ssmParameterReader } from '../effects/tracking-uri.js';
 import { printJson } from '../command.js';
@@ -138,12 +139,17 @@ export async function promoteModel(effects: PromotionEffects, config: StackConfi
 export async function runPromoteModel(args: PromoteModelArgs): Promise<void> {
   const reporter = createReporter();
   const config = loadStepConfig();
+  const aws = createAwsContext(config.environment.region);
+  // Only the stack's own server needs the CLI's credential and the project's CA (from Secrets Manager
+  // and SSM); a server named by MLFLOW_TRACKING_URI or the settings is reached as it is.
+  const stackServer = !(process.env.MLFLOW_TRACKING_URI || config.settings.tracking_uri);
+  const connections = stackServer ? createMlflowConnections(aws, config.environment) : undefined;
   const effects: PromotionEffects = {
     reporter,
     env: process.env,
-    targetTrackingUri: () => resolveTrackingUri(config.settings, config.environment, process.env, ssmParameterReader(createAwsContext(config.environment.region))),
-    mlflow: (uri) => new MlflowClient(uri),
-    copyVersion: (request) => copyModelVersion(request),
+    targetTrackingUri: () => resolveTrackingUri(config.settings, config.environment, process.env, ssmParameterReader(aws)),
+    mlflow: connections ? connections.client : (uri) => new MlflowClient(uri),
+    copyVersion: async (request) => copyModelVersion(request, connections ? await connections.pythonEnv(request.targetUri) : process.env),
     now: () => new Date(),
   };
   const result = await promoteModel(effects, config, args);
