@@ -1,3 +1,5 @@
+import { captureRecords, payloadText } from './capture-file.js';
+
 /** Per-feature statistics of a set of rows: what the data row of the dashboard compares. */
 export interface FeatureStatistics {
   readonly count: number;
@@ -69,31 +71,19 @@ function rowsOfCsv(body: string): Row[] {
   });
 }
 
-/** One line of a SageMaker data capture file (JSON Lines), as far as monitoring reads it. */
-interface CaptureRecord {
-  captureData?: { endpointInput?: { observedContentType?: string; mode?: string; data?: string; encoding?: string } };
-}
-
 /** The request rows of a data capture file; lines that are not captured requests are skipped. */
 export function rowsOfCaptureFile(text: string): { rows: Row[]; requests: number; skipped: number } {
   const rows: Row[] = [];
   let requests = 0;
-  let skipped = 0;
-  for (const line of text.split('\n')) {
-    if (line.trim() === '') continue;
-    let record: CaptureRecord;
-    try {
-      record = JSON.parse(line) as CaptureRecord;
-    } catch {
-      skipped += 1;
-      continue;
-    }
+  const { records, unreadable } = captureRecords(text);
+  let skipped = unreadable;
+  for (const record of records) {
     const input = record.captureData?.endpointInput;
     if (!input?.data) {
       skipped += 1;
       continue;
     }
-    const body = input.encoding === 'BASE64' ? Buffer.from(input.data, 'base64').toString('utf8') : input.data;
+    const body = payloadText({ data: input.data, encoding: input.encoding });
     const requestRows = rowsOfRequest(body, input.observedContentType ?? 'application/json');
     if (requestRows.length === 0) skipped += 1;
     else requests += 1;

@@ -1,3 +1,4 @@
+import { captureRecords, payloadText } from './capture-file.js';
 import type { MetricDatum } from './metrics.js';
 import { CUSTOM_METRICS } from './names.js';
 
@@ -9,15 +10,6 @@ export interface CapturedExchange {
   readonly input: string;
   /** One prediction per row of the request. */
   readonly predictions: readonly unknown[];
-}
-
-/** One line of a SageMaker data capture file, as far as the shadow comparison reads it. */
-interface CaptureRecord {
-  captureData?: {
-    endpointInput?: { data?: string };
-    endpointOutput?: { observedContentType?: string; data?: string; encoding?: string };
-  };
-  eventMetadata?: { eventId?: string };
 }
 
 /**
@@ -52,23 +44,16 @@ export function predictionsOfResponse(body: string, contentType: string): unknow
 /** The requests and answers of one variant's capture file; records without a readable answer are skipped. */
 export function exchangesOfCaptureFile(text: string): { exchanges: CapturedExchange[]; skipped: number } {
   const exchanges: CapturedExchange[] = [];
-  let skipped = 0;
-  for (const line of text.split('\n')) {
-    if (line.trim() === '') continue;
-    let record: CaptureRecord;
-    try {
-      record = JSON.parse(line) as CaptureRecord;
-    } catch {
-      skipped += 1;
-      continue;
-    }
+  const { records, unreadable } = captureRecords(text);
+  let skipped = unreadable;
+  for (const record of records) {
     const output = record.captureData?.endpointOutput;
     const input = record.captureData?.endpointInput?.data;
     if (!output?.data || input === undefined) {
       skipped += 1;
       continue;
     }
-    const body = output.encoding === 'BASE64' ? Buffer.from(output.data, 'base64').toString('utf8') : output.data;
+    const body = payloadText({ data: output.data, encoding: output.encoding });
     const predictions = predictionsOfResponse(body, output.observedContentType ?? 'application/json');
     if (!predictions) {
       skipped += 1;

@@ -1,14 +1,10 @@
 import { Construct } from 'constructs';
 import { Fn } from 'cdktf';
 import { DataAwsElbServiceAccount } from '@cdktf/provider-aws/lib/data-aws-elb-service-account/index.js';
-import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket/index.js';
 import { S3BucketLifecycleConfiguration } from '@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration/index.js';
-import { S3BucketOwnershipControls } from '@cdktf/provider-aws/lib/s3-bucket-ownership-controls/index.js';
 import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy/index.js';
-import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block/index.js';
-import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration/index.js';
-import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning/index.js';
 import type { ResourceNamer } from '../../core/naming.js';
+import { denyInsecureTransport, privateBucket } from '../common/private-bucket.js';
 import { throwIfViolations } from '../../core/errors.js';
 
 export interface AccessLogBucketProps {
@@ -49,23 +45,7 @@ export class AccessLogBucket extends Construct {
     props.namer.name('s3Bucket', ACCESS_LOG_BUCKET_NAME_PART, '000000000000');
     throwIfViolations('AccessLogBucket', violations);
 
-    const bucket = new S3Bucket(this, 'bucket', {
-      bucket: `${props.namer.prefix}-${ACCESS_LOG_BUCKET_NAME_PART}-${props.accountId}`,
-      forceDestroy: props.forceDestroy ?? false,
-    });
-    new S3BucketOwnershipControls(this, 'ownership', { bucket: bucket.id, rule: { objectOwnership: 'BucketOwnerEnforced' } });
-    const publicAccess = new S3BucketPublicAccessBlock(this, 'public-access', {
-      bucket: bucket.id,
-      blockPublicAcls: true,
-      blockPublicPolicy: true,
-      ignorePublicAcls: true,
-      restrictPublicBuckets: true,
-    });
-    new S3BucketServerSideEncryptionConfigurationA(this, 'encryption', {
-      bucket: bucket.id,
-      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' } }],
-    });
-    new S3BucketVersioningA(this, 'versioning', { bucket: bucket.id, versioningConfiguration: { status: 'Enabled' } });
+    const { bucket, publicAccess } = privateBucket(this, { name: `${props.namer.prefix}-${ACCESS_LOG_BUCKET_NAME_PART}-${props.accountId}`, forceDestroy: props.forceDestroy ?? false, encryption: 'AES256' });
     new S3BucketLifecycleConfiguration(this, 'lifecycle', {
       bucket: bucket.id,
       rule: [
@@ -94,14 +74,7 @@ export class AccessLogBucket extends Construct {
             Action: 's3:PutObject',
             Resource: logObjects,
           },
-          {
-            Sid: 'DenyInsecureTransport',
-            Effect: 'Deny',
-            Principal: '*',
-            Action: 's3:*',
-            Resource: [bucket.arn, `${bucket.arn}/*`],
-            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-          },
+          denyInsecureTransport(bucket.arn),
         ],
       }),
       dependsOn: [publicAccess],

@@ -1,13 +1,9 @@
 import { Construct } from 'constructs';
 import { Fn } from 'cdktf';
-import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket/index.js';
 import { S3BucketLifecycleConfiguration } from '@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration/index.js';
-import { S3BucketOwnershipControls } from '@cdktf/provider-aws/lib/s3-bucket-ownership-controls/index.js';
 import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy/index.js';
-import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block/index.js';
-import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration/index.js';
-import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning/index.js';
 import type { ResourceNamer } from '../../core/naming.js';
+import { denyInsecureTransport, privateBucket } from '../common/private-bucket.js';
 import { throwIfViolations } from '../../core/errors.js';
 
 export interface ArtifactBucketProps {
@@ -48,29 +44,7 @@ export class ArtifactBucket extends Construct {
     props.namer.name('s3Bucket', ARTIFACT_BUCKET_NAME_PART, ACCOUNT_ID_PLACEHOLDER);
     throwIfViolations('ArtifactBucket', violations);
 
-    const bucket = new S3Bucket(this, 'bucket', {
-      bucket: `${props.namer.prefix}-${ARTIFACT_BUCKET_NAME_PART}-${props.accountId}`,
-      forceDestroy,
-    });
-    new S3BucketOwnershipControls(this, 'ownership', {
-      bucket: bucket.id,
-      rule: { objectOwnership: 'BucketOwnerEnforced' },
-    });
-    const publicAccess = new S3BucketPublicAccessBlock(this, 'public-access', {
-      bucket: bucket.id,
-      blockPublicAcls: true,
-      blockPublicPolicy: true,
-      ignorePublicAcls: true,
-      restrictPublicBuckets: true,
-    });
-    new S3BucketServerSideEncryptionConfigurationA(this, 'encryption', {
-      bucket: bucket.id,
-      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'aws:kms' }, bucketKeyEnabled: true }],
-    });
-    new S3BucketVersioningA(this, 'versioning', {
-      bucket: bucket.id,
-      versioningConfiguration: { status: 'Enabled' },
-    });
+    const { bucket, publicAccess } = privateBucket(this, { name: `${props.namer.prefix}-${ARTIFACT_BUCKET_NAME_PART}-${props.accountId}`, forceDestroy: forceDestroy, encryption: 'aws:kms' });
     new S3BucketLifecycleConfiguration(this, 'lifecycle', {
       bucket: bucket.id,
       rule: [
@@ -88,14 +62,7 @@ export class ArtifactBucket extends Construct {
       policy: Fn.jsonencode({
         Version: '2012-10-17',
         Statement: [
-          {
-            Sid: 'DenyInsecureTransport',
-            Effect: 'Deny',
-            Principal: '*',
-            Action: 's3:*',
-            Resource: [bucket.arn, `${bucket.arn}/*`],
-            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-          },
+          denyInsecureTransport(bucket.arn),
         ],
       }),
       dependsOn: [publicAccess],
