@@ -13,6 +13,15 @@ export interface LocalMlflowServer {
 }
 
 /**
+ * MLflow 3 starts a job runner beside its server by default (eight more Python processes, about 10 s
+ * of CPU before the first request and a steady poll after it) for GenAI jobs the local lifecycle never
+ * submits. It stays off unless the person running the CLI sets MLFLOW_SERVER_ENABLE_JOB_EXECUTION.
+ */
+export function localServerEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return { MLFLOW_SERVER_ENABLE_JOB_EXECUTION: env.MLFLOW_SERVER_ENABLE_JOB_EXECUTION ?? 'false' };
+}
+
+/**
  * Starts a real MLflow tracking server and model registry on 127.0.0.1: a sqlite backend store and
  * artifacts served by the server itself from a local folder, as the AWS server serves them from S3.
  */
@@ -32,7 +41,7 @@ export async function startLocalMlflowServer(options: { dataDir: string; port: n
       '--port', String(options.port),
       '--workers', '1',
     ],
-    { logFile, env: pythonEnv() },
+    { logFile, env: pythonEnv(localServerEnv()) },
   );
   await waitForHttp(`${url}/health`, { timeoutMs: options.timeoutMs ?? 120_000, reporter: options.reporter, label: 'MLflow server', pid, logFile });
   return { pid, port: options.port, url, dataDir, logFile };

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { execa } from 'execa';
 import { freePort, startDetached, stopProcessGroup, waitForHttp } from '../../cli/local/processes.js';
+import { localServerEnv } from '../../cli/local/mlflow-server.js';
 import { repoRoot } from '../../cli/paths.js';
 import { createRecordingReporter } from '../harness/reporter.js';
 import { startTestMoto, TEST_REGION, type TestMoto } from '../harness/moto.js';
@@ -37,7 +38,7 @@ describe('a training run against a server that proxies artifacts needs no S3 rig
     serverPid = startDetached(
       join(bin, 'mlflow'),
       ['server', '--backend-store-uri', `sqlite:///${join(work, 'mlflow.db')}`, '--serve-artifacts', '--artifacts-destination', `s3://${bucket}/artifacts`, '--host', '127.0.0.1', '--port', String(port), '--workers', '1'],
-      { logFile, env: { ...process.env, ...moto.env, MLFLOW_S3_ENDPOINT_URL: moto.endpoint, MLFLOW_ENABLE_TELEMETRY: 'false' } },
+      { logFile, env: { ...process.env, ...localServerEnv(), ...moto.env, MLFLOW_S3_ENDPOINT_URL: moto.endpoint, MLFLOW_ENABLE_TELEMETRY: 'false' } },
     );
     await waitForHttp(`${url}/health`, { timeoutMs: 120_000, reporter: createRecordingReporter(), label: 'MLflow server', pid: serverPid, logFile });
   });
