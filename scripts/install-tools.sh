@@ -3,11 +3,12 @@
 # version: a Python virtualenv (mlflow, scikit-learn, moto), OpenTofu and the hashicorp/aws provider
 # (official, verified downloads when their hosts answer, see scripts/fetch-tools.py; otherwise a
 # tofu/terraform >= 1.10 on PATH and a provider cache; built from their Go modules as the last
-# resort) with the provider in a filesystem mirror, actionlint, and what the image tests need
-# (podman, buildah, a Debian base image, a local OCI registry).
+# resort) with the provider in a filesystem mirror, actionlint, what the image tests need
+# (podman, buildah, a Debian base image, a local OCI registry), and the environment of each project
+# template the virtualenv cannot run (pytorch), in MLflow's own environment cache.
 # MLOPS_TOOLS_BUILD=never stops with an error instead of building OpenTofu or the provider (CI sets
 # it: it must download them).
-# Usage: scripts/install-tools.sh [all|python|scanners|tofu|provider|actionlint|images|env|python-env]
+# Usage: scripts/install-tools.sh [all|python|scanners|tofu|provider|actionlint|images|template-envs|env|python-env]
 #   env         prints the shell exports that point the CLI and the tests at the cached tools;
 #   python-env  only the Python one (for the commands that run MLflow's own CLI; real AWS runs keep
 #               the user's terraform/tofu and provider).
@@ -28,6 +29,11 @@ CRANE_VERSION=0.22.1
 BASE_SUITE=bookworm
 BASE_PACKAGES=python3,python3-venv,python3-pip,python-is-python3,ca-certificates
 BASE_HOOK='rm -f "$1"/usr/lib/python3*/EXTERNALLY-MANAGED'
+# The templates whose libraries the virtualenv lacks, so their test trains them in their own
+# environment: PyPI's Linux torch is the CUDA build, whose NVIDIA packages make that environment a
+# 3 GB download and 6 GB on disk, too much for the virtualenv everything else uses. Built here, with
+# the toolchain's other long steps, so that no timed test pays for it.
+TEMPLATE_ENVS=pytorch
 
 repo_dir=$(cd "$(dirname "$0")/.." && pwd)
 cache=${MLOPS_TOOLS_CACHE:-$HOME/.cache/lean-mlops}
@@ -63,10 +69,14 @@ with_progress() {
   local started=$SECONDS
   local time_log; time_log=$(mktemp)
   /usr/bin/time -f '%M' -o "$time_log" "$@" &
-  local pid=$!
+  local pid=$! next_report=$((started + 30))
+  # Polled every second, so a step that finds its work done ends at once; reported every 30 s.
   while kill -0 "$pid" 2>/dev/null; do
-    sleep 30
-    kill -0 "$pid" 2>/dev/null && log "$label: still building, $((SECONDS - started))s elapsed"
+    sleep 1
+    if [ "$SECONDS" -ge "$next_report" ] && kill -0 "$pid" 2>/dev/null; then
+      log "$label: still building, $((SECONDS - started))s elapsed"
+      next_report=$((next_report + 30))
+    fi
   done
   local status=0
   wait "$pid" || status=$?
@@ -103,6 +113,23 @@ make_venv() {
   python3 -m venv "$dir"
   "$dir/bin/pip" install --quiet --upgrade pip
   "$dir/bin/pip" install --quiet -r "$requirements_file"
+}
+
+# A template's environment as `mlflow run --env-manager uv` makes it (scripts/prepare-project-env.py),
+# where MLflow looks for it: MLFLOW_ENV_ROOT (~/.mlflow/envs), named after the python_env.yaml's
+# content; uv's cache (~/.cache/uv) keeps the downloads, from which the model's environment (known
+# only once a model is logged) is built at its first serving in under a minute. A record keyed by
+# that file's content skips the check (an import of mlflow) while the environment is there.
+install_template_envs() {
+  local template project record env_root=${MLFLOW_ENV_ROOT:-$HOME/.mlflow/envs}
+  for template in $TEMPLATE_ENVS; do
+    project="$repo_dir/templates/$template"
+    record="$cache/template-env-$template-$(sha256sum "$project/python_env.yaml" | cut -c1-12)"
+    if [ -s "$record" ] && [ "$(dirname "$(cat "$record")")" = "$env_root" ] && [ -x "$(cat "$record")/bin/python" ]; then continue; fi
+    log "building the $template template's environment in $env_root (PyPI's torch with its NVIDIA packages: a 3 GB download, 6 GB on disk)"
+    with_progress "the $template template's environment" env PATH="$venv/bin:$PATH" UV_COMPILE_BYTECODE="${UV_COMPILE_BYTECODE:-1}" \
+      MLFLOW_ENABLE_TELEMETRY=false DO_NOT_TRACK=1 "$venv/bin/python" "$repo_dir/scripts/prepare-project-env.py" "$project" "$record"
+  done
 }
 
 install_python() { make_venv "$venv" "$requirements" uv 'mlflow, scikit-learn, xgboost, moto, uv'; }
@@ -290,11 +317,12 @@ case "${1:-all}" in
   provider) install_provider ;;
   actionlint) install_actionlint ;;
   images) install_images ;;
+  template-envs) install_python && install_template_envs ;;
   env) print_env ;;
   python-env) print_python_env ;;
   all)
-    # The virtualenv mostly downloads while the Go builds compile, so the two overlap.
-    (install_python && install_scanners) &
+    # The virtualenvs and the template environments mostly download while the Go builds compile, so they overlap.
+    (install_python && install_scanners && install_template_envs) &
     python_pid=$!
     # The provider first: whether a tofu/terraform on PATH may stand in for OpenTofu depends on it.
     install_provider
@@ -303,5 +331,5 @@ case "${1:-all}" in
     install_images
     wait "$python_pid"
     ;;
-  *) echo "usage: $0 [all|python|scanners|tofu|provider|actionlint|images|env|python-env]" >&2; exit 2 ;;
+  *) echo "usage: $0 [all|python|scanners|tofu|provider|actionlint|images|template-envs|env|python-env]" >&2; exit 2 ;;
 esac
