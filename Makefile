@@ -27,7 +27,7 @@ dist: node_modules $(SOURCES)
 	npx tsc -p tsconfig.json && touch dist
 install: dist ## Install the Node.js dependencies and build the CLI
 build: dist ## Build the CLI
-tools: ## Install the offline toolchain (Python env; OpenTofu and the AWS provider mirror, downloaded and verified or built; actionlint)
+tools: ## Install the offline toolchain (Python env; OpenTofu and the AWS provider mirror, downloaded and verified or built; actionlint; image tools; the pytorch template's environment)
 	scripts/install-tools.sh all
 python-tools:
 	@scripts/install-tools.sh python
