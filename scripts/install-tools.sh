@@ -126,7 +126,7 @@ install_template_envs() {
     project="$repo_dir/templates/$template"
     record="$cache/template-env-$template-$(sha256sum "$project/python_env.yaml" | cut -c1-12)"
     if [ -s "$record" ] && [ "$(dirname "$(cat "$record")")" = "$env_root" ] && [ -x "$(cat "$record")/bin/python" ]; then continue; fi
-    log "building the $template template's environment in $env_root (PyPI's torch with its NVIDIA packages: a 3 GB download, 6 GB on disk)"
+    log "building the $template template's environment in $env_root, from PyPI (for pytorch: a 3 GB download, 6 GB on disk)"
     with_progress "the $template template's environment" env PATH="$venv/bin:$PATH" UV_COMPILE_BYTECODE="${UV_COMPILE_BYTECODE:-1}" \
       MLFLOW_ENABLE_TELEMETRY=false DO_NOT_TRACK=1 "$venv/bin/python" "$repo_dir/scripts/prepare-project-env.py" "$project" "$record"
   done
