@@ -73,13 +73,20 @@ export interface Machine {
   readonly terraform: string;
   /** Load average when the run started: other work on the machine slows wall time, less so CPU time. */
   readonly loadAverage: string;
+  /** The 1-minute load average sampled while the run went on: a quiet start says nothing of the hour after it. */
+  readonly loadDuring: readonly number[];
+}
+
+function loadDuring(samples: readonly number[]): string {
+  if (samples.length === 0) return '';
+  return ` and ${median(samples).toFixed(2)} (median; highest ${Math.max(...samples).toFixed(2)}) during the run`;
 }
 
 export function resultsDocument(comparisons: readonly Comparison[], machine: Machine): string {
   return [
     '# Benchmark results',
     '',
-    `Written by \`make bench\` on ${machine.date}: ${machine.cores} × ${machine.cpus}, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.terraform}, load average ${machine.loadAverage} at the start.`,
+    `Written by \`make bench\` on ${machine.date}: ${machine.cores} × ${machine.cpus}, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.terraform}, load average ${machine.loadAverage} at the start${loadDuring(machine.loadDuring)}.`,
     'Medians of the runs given; "ours" and the reference were measured side by side in the same run. CPU time is user + system of the',
     'command and every process it started (the fairer figure on a busy machine); a ratio below 1 means ours costs less.',
     '',

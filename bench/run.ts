@@ -27,6 +27,8 @@ const ENVIRONMENT = { TF_VAR_state_bucket_name: STATE_BUCKET, TF_VAR_region: TES
 
 const work = mkdtempSync(join(tmpdir(), 'mlops-bench-'));
 const started = Date.now();
+const loadDuring: number[] = [];
+const loadSampler = setInterval(() => loadDuring.push(loadavg()[0]), 30_000);
 const say = (line: string) => process.stderr.write(`[${Math.round((Date.now() - started) / 1000)}s] ${line}\n`);
 
 /** Runs a command under bash's `times`, so the CPU of every process it starts is counted; fails on a non-zero exit. */
@@ -222,6 +224,7 @@ async function machine() {
     node: process.version,
     terraform: String(version.stdout).split('\n')[0] || 'no terraform',
     loadAverage: loadavg().map((load) => load.toFixed(2)).join(' '),
+    loadDuring,
   };
 }
 
@@ -250,4 +253,7 @@ main()
     console.error(`bench failed: ${error.message}`);
     process.exitCode = 1;
   })
-  .finally(() => rmSync(work, { recursive: true, force: true }));
+  .finally(() => {
+    clearInterval(loadSampler);
+    rmSync(work, { recursive: true, force: true });
+  });

@@ -1,4 +1,4 @@
-import { median, parseBashTimes, resultsTable } from '../../bench/report.js';
+import { median, parseBashTimes, resultsDocument, resultsTable } from '../../bench/report.js';
 
 describe('the benchmark report', () => {
   it('takes the median of odd and even counts, whatever the order', () => {
@@ -24,5 +24,11 @@ describe('the benchmark report', () => {
     const rows = table.split('\n');
     expect(rows).toHaveLength(3);
     expect(rows[2]).toBe('| Start-up | print the help | mlops --help: 0.30 s CPU, 0.50 s wall | node -e 0: 0.05 s CPU, 0.10 s wall | 6.00× | 5.00× | 2 |');
+  });
+
+  it("names the load during the run next to the load at its start, so a busy machine's figures say so", () => {
+    const machine = { date: '2026-12-01 17:25 UTC', cpus: 'Xeon', cores: 2, memoryGiB: 24, node: 'v20', terraform: 'OpenTofu v1.10.10', loadAverage: '0.64 1.59 1.82' };
+    expect(resultsDocument([], { ...machine, loadDuring: [12.5, 3.1, 14.4] })).toContain('load average 0.64 1.59 1.82 at the start and 12.50 (median; highest 14.40) during the run.');
+    expect(resultsDocument([], { ...machine, loadDuring: [] })).toContain('load average 0.64 1.59 1.82 at the start.');
   });
 });
