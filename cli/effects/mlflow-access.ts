@@ -16,11 +16,11 @@ export interface MlflowAccess {
   readonly env: NodeJS.ProcessEnv;
   /** For the REST client (cli/effects/mlflow.ts): basic auth, and only the project's CA trusted, when the server needs them. */
   readonly fetch: typeof fetch;
-  /** Where the credential came from, for messages. */
-  readonly credentialSource?: string;
+  /** What a 401 of this server means and what to do about it, given what was sent. */
+  readonly refusal: string;
 }
 
-/** What the MLflow server stack of the environment publishes, read only when the tracking URI is its server's. */
+/** What the MLflow server stack of one environment publishes, read only when the tracking URI may be its server's. */
 export interface MlflowAccessSources {
   /** The tracking URI the stack published; undefined without an MLflow server stack. */
   publishedTrackingUri(): Promise<string | undefined>;
@@ -30,9 +30,19 @@ export interface MlflowAccessSources {
   caCertificate(): Promise<string | undefined>;
   /** Names the credential's origin in messages. */
   readonly credentialName: string;
+  /** Names the environment whose stack this is, in messages. */
+  readonly environmentName: string;
 }
 
 const sameServer = (a: string, b: string) => a.replace(/\/+$/, '') === b.replace(/\/+$/, '');
+
+/**
+ * Whether `trackingUri` can be an MLflow server stack's at all: the stack publishes only
+ * `https://` URIs (its load balancer listens for HTTPS alone), so a plain-HTTP or file URI is a
+ * server of the team's own, and nothing of the stacks is read for it (no SSM, no Secrets Manager:
+ * such a server is reachable without AWS access).
+ */
+export const mayBeStackServer = (trackingUri: string): boolean => /^https:\/\//i.test(trackingUri.trim());
 
 /** fetch that trusts only `caPem` (when given) and sends `authorization` unless the request has its own. */
 export function serverFetch(options: { caPem?: string; authorization?: string }): typeof fetch {
@@ -46,18 +56,40 @@ export function serverFetch(options: { caPem?: string; authorization?: string })
   }) as typeof fetch;
 }
 
+const OWN_CREDENTIAL = 'MLFLOW_TRACKING_USERNAME/TOKEN';
+const ownCredentialRefused = `the credential in ${OWN_CREDENTIAL} was refused: correct it, or unset it to use the MLflow server stack's CLI secret`;
+
 /**
- * The access to `trackingUri`. The stack's own server (the URI it published) gets the CLI's
- * credential from Secrets Manager and the project's CA from SSM — unless the person running the
- * CLI set MLFLOW_TRACKING_USERNAME/TOKEN or MLFLOW_TRACKING_SERVER_CERT_PATH, which win. Any other
- * server (settings' tracking_uri, a team's own) is reached with the environment as it is.
+ * The access to `trackingUri`. The server an environment's MLflow server stack published gets that
+ * environment's CLI credential from Secrets Manager and its project CA from SSM — unless the person
+ * running the CLI set MLFLOW_TRACKING_USERNAME/TOKEN or MLFLOW_TRACKING_SERVER_CERT_PATH, which win.
+ * `stacks` are the environments whose stacks may own the URI, asked in order (a promotion asks the
+ * target's and the source's). Any other server (settings' tracking_uri, a team's own) is reached
+ * with the environment as it is.
  */
-export async function resolveMlflowAccess(trackingUri: string, sources: MlflowAccessSources, env: NodeJS.ProcessEnv): Promise<MlflowAccess> {
-  const published = await sources.publishedTrackingUri();
-  if (!published || !sameServer(published, trackingUri)) return { env, fetch: serverFetch({ caPem: env.MLFLOW_TRACKING_SERVER_CERT_PATH ? readCa(env.MLFLOW_TRACKING_SERVER_CERT_PATH) : undefined }) };
+export async function resolveMlflowAccess(trackingUri: string, stacks: readonly MlflowAccessSources[], env: NodeJS.ProcessEnv): Promise<MlflowAccess> {
   const own = Boolean(env.MLFLOW_TRACKING_USERNAME || env.MLFLOW_TRACKING_TOKEN);
-  const credential = own ? undefined : await sources.cliCredential();
-  const caPath = env.MLFLOW_TRACKING_SERVER_CERT_PATH || writeCaFile(await sources.caCertificate());
+  let stack: MlflowAccessSources | undefined;
+  if (mayBeStackServer(trackingUri)) {
+    for (const candidate of stacks) {
+      const published = await candidate.publishedTrackingUri();
+      if (published && sameServer(published, trackingUri)) {
+        stack = candidate;
+        break;
+      }
+    }
+  }
+  if (!stack) {
+    return {
+      env,
+      fetch: serverFetch({ caPem: env.MLFLOW_TRACKING_SERVER_CERT_PATH ? readCa(env.MLFLOW_TRACKING_SERVER_CERT_PATH) : undefined }),
+      refusal: own
+        ? ownCredentialRefused
+        : `no MLflow server stack${stacks.length ? ` (${stacks.map((s) => s.environmentName).join(', ')})` : ''} published this server, so mlops sends only MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD (or MLFLOW_TRACKING_TOKEN): set them`,
+    };
+  }
+  const credential = own ? undefined : await stack.cliCredential();
+  const caPath = env.MLFLOW_TRACKING_SERVER_CERT_PATH || writeCaFile(await stack.caCertificate());
   const caPem = caPath ? readCa(caPath) : undefined;
   return {
     env: {
@@ -66,7 +98,13 @@ export async function resolveMlflowAccess(trackingUri: string, sources: MlflowAc
       ...(caPath ? { MLFLOW_TRACKING_SERVER_CERT_PATH: caPath } : {}),
     },
     fetch: serverFetch({ caPem, authorization: credential ? `Basic ${Buffer.from(`${credential.username}:${credential.password}`).toString('base64')}` : undefined }),
-    credentialSource: own ? 'MLFLOW_TRACKING_USERNAME/TOKEN' : credential ? sources.credentialName : undefined,
+    refusal: own
+      ? ownCredentialRefused
+      : credential
+        ? `the ${stack.environmentName} MLflow server stack's CLI credential (user ${credential.username}, ${stack.credentialName}) was refused: ` +
+          'the server sets its users from their secrets when its tasks start, so after the secret changed run make mlflow-server (or restart the service) in that environment'
+        : `${stack.credentialName} of the ${stack.environmentName} MLflow server stack, which published this server, holds no credential: ` +
+          'run make mlflow-server in that environment (it puts a generated password in it), or set MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD',
   };
 }
 
@@ -100,14 +138,16 @@ export function createMlflowAccessSources(aws: AwsContext, environment: Pick<Env
       return encoded ? Buffer.from(encoded, 'base64').toString('utf8') : undefined;
     },
     credentialName: `secret ${secretName}`,
+    environmentName: `"${environment.envName}"`,
   };
 }
 
-/** One access per tracking URI for the whole CLI run, resolved on first use. */
-export function createMlflowAccess(sources: MlflowAccessSources, env: NodeJS.ProcessEnv = process.env): (trackingUri: string) => Promise<MlflowAccess> {
+/** One access per tracking URI for the whole CLI run, resolved on first use; each stack's parameters and secret are read once. */
+export function createMlflowAccess(stacks: readonly MlflowAccessSources[], env: NodeJS.ProcessEnv = process.env): (trackingUri: string) => Promise<MlflowAccess> {
+  const once = stacks.map(memoizedSources);
   const resolved = new Map<string, Promise<MlflowAccess>>();
   return (trackingUri) => {
-    if (!resolved.has(trackingUri)) resolved.set(trackingUri, resolveMlflowAccess(trackingUri, sources, env));
+    if (!resolved.has(trackingUri)) resolved.set(trackingUri, resolveMlflowAccess(trackingUri, once, env));
     return resolved.get(trackingUri)!;
   };
 }
@@ -117,12 +157,25 @@ export function accessFetch(access: (trackingUri: string) => Promise<MlflowAcces
   return (async (input: string | URL, init?: RequestInit) => (await access(trackingUri)).fetch(input, init)) as typeof fetch;
 }
 
-/** The REST client and the Python client's environment for any tracking URI, in one environment's AWS account. */
-export function createMlflowConnections(aws: AwsContext, environment: Pick<Environment, 'project' | 'envName'>, env: NodeJS.ProcessEnv = process.env) {
-  const access = createMlflowAccess(createMlflowAccessSources(aws, environment), env);
+function memoizedSources(sources: MlflowAccessSources): MlflowAccessSources {
+  const memo = <T>(read: () => Promise<T>) => {
+    let value: Promise<T> | undefined;
+    return () => (value ??= read());
+  };
+  return { ...sources, publishedTrackingUri: memo(sources.publishedTrackingUri), cliCredential: memo(sources.cliCredential), caCertificate: memo(sources.caCertificate) };
+}
+
+/**
+ * The REST client and the Python client's environment for any tracking URI, in one AWS account:
+ * a server one of `environments`' MLflow server stacks published is reached with that environment's
+ * credential and CA (the first environment is asked first).
+ */
+export function createMlflowConnections(aws: AwsContext, environments: Pick<Environment, 'project' | 'envName'> | readonly Pick<Environment, 'project' | 'envName'>[], env: NodeJS.ProcessEnv = process.env) {
+  const stacks = (Array.isArray(environments) ? environments : [environments]).map((environment) => createMlflowAccessSources(aws, environment));
+  const access = createMlflowAccess(stacks, env);
   return {
     access,
-    client: (trackingUri: string) => new MlflowClient(trackingUri, accessFetch(access, trackingUri), env),
+    client: (trackingUri: string) => new MlflowClient(trackingUri, accessFetch(access, trackingUri), env, async () => (await access(trackingUri)).refusal),
     pythonEnv: async (trackingUri: string) => (await access(trackingUri)).env,
   };
 }

@@ -44,6 +44,8 @@ export class MlflowClient {
     readonly trackingUri: string,
     private readonly fetchImpl: typeof fetch = fetch,
     private readonly env: NodeJS.ProcessEnv = process.env,
+    /** What a 401 means for this server and what to do (cli/effects/mlflow-access.ts knows which credential was sent). */
+    private readonly refusal?: () => Promise<string>,
   ) {}
 
   private headers(): Record<string, string> {
@@ -80,10 +82,10 @@ export class MlflowClient {
     }
     const text = await response.text();
     if (response.status === 401) {
-      throw new ExternalError(
-        `MLflow at ${this.trackingUri} refused ${method} ${path} (401): it needs a user. mlops uses the MLflow server stack's CLI secret for that server, ` +
-          'else MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD (or MLFLOW_TRACKING_TOKEN)',
-      );
+      const why = this.refusal
+        ? await this.refusal()
+        : "it needs a user. mlops uses the MLflow server stack's CLI secret for that server, else MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD (or MLFLOW_TRACKING_TOKEN)";
+      throw new ExternalError(`MLflow at ${this.trackingUri} refused ${method} ${path} (401): ${why}`);
     }
     // MLflow's auth app answers a denied request (403) with plain text, not JSON.
     const payload = parsePayload(text);

@@ -1,3 +1,5 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { ExternalError } from '../../core/errors.js';
@@ -17,12 +19,20 @@ export interface CopyRequest {
   readonly baselineArtifact: string;
 }
 
+/** The environment of MLflow's Python client for each side: each server's own credential and CA (cli/effects/mlflow-access.ts). */
+export interface CopyEnvironments {
+  readonly source: NodeJS.ProcessEnv;
+  readonly target: NodeJS.ProcessEnv;
+}
+
 /**
  * Copies a model version between MLflow servers with MLflow's own client (any artifact store on
  * either side): the model's files, its run's metrics, params and baseline, into a new version.
+ * Downloaded with the source's environment, uploaded with the target's, through a private folder
+ * removed afterwards.
  */
-export async function copyModelVersion(request: CopyRequest, env: NodeJS.ProcessEnv = process.env): Promise<{ version: string; runId: string }> {
-  const payload = {
+export async function copyModelVersion(request: CopyRequest, envs: CopyEnvironments): Promise<{ version: string; runId: string }> {
+  const payload = JSON.stringify({
     name: request.name,
     version: request.version,
     source_uri: request.sourceUri,
@@ -30,16 +40,21 @@ export async function copyModelVersion(request: CopyRequest, env: NodeJS.Process
     run_name: request.runName,
     tags: request.tags,
     baseline_artifact: request.baselineArtifact,
-  };
-  const result = await execa(pythonTool('python', env), [join(repoRoot, 'cli', 'effects', 'model-copy.py'), JSON.stringify(payload)], {
-    env: pythonEnv({}, env),
-    reject: false,
-    all: true,
   });
-  if (result.failed) {
-    const tail = String(result.all ?? '').trim().split('\n').slice(-3).join(' ');
-    throw new ExternalError(`cannot copy models:/${request.name}/${request.version} from ${request.sourceUri} to ${request.targetUri}: ${tail}`);
+  const folder = mkdtempSync(join(tmpdir(), 'mlops-model-copy-'));
+  const phase = async (name: 'download' | 'upload', env: NodeJS.ProcessEnv, server: string) => {
+    const result = await execa(pythonTool('python', env), [join(repoRoot, 'cli', 'effects', 'model-copy.py'), name, payload, folder], { env: pythonEnv({}, env), reject: false, all: true });
+    if (result.failed) {
+      const tail = String(result.all ?? '').trim().split('\n').slice(-3).join(' ');
+      throw new ExternalError(`cannot copy models:/${request.name}/${request.version} from ${request.sourceUri} to ${request.targetUri} (${name} at ${server}): ${tail}`);
+    }
+    return result.stdout;
+  };
+  try {
+    await phase('download', envs.source, request.sourceUri);
+    const copied = JSON.parse((await phase('upload', envs.target, request.targetUri)).trim().split('\n').pop() ?? '{}') as { version: string; run_id: string };
+    return { version: String(copied.version), runId: copied.run_id };
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
   }
-  const copied = JSON.parse(result.stdout.trim().split('\n').pop() ?? '{}') as { version: string; run_id: string };
-  return { version: String(copied.version), runId: copied.run_id };
 }

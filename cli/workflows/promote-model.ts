@@ -1,12 +1,13 @@
-import { LINEAGE_TAGS, parseAlias, promotionActor, promotionTags, registryForRecord } from '../../core/deployment/promotion.js';
+import { aliasEnvironment, LINEAGE_TAGS, parseAlias, promotionActor, promotionTags, registryForRecord, sourceStackToAsk } from '../../core/deployment/promotion.js';
 import { UsageError } from '../../core/errors.js';
 import { checkMlProjectName } from '../../core/ml-project.js';
 import type { StackConfig } from '../../stacks/common/config.js';
 import { createAwsContext } from '../effects/aws.js';
-import { MlflowClient, uniqueRunName, type ModelVersion } from '../effects/mlflow.js';
+import { uniqueRunName, type MlflowClient, type ModelVersion } from '../effects/mlflow.js';
 import { createMlflowConnections } from '../effects/mlflow-access.js';
 import { copyModelVersion, type CopyRequest } from '../effects/model-copy.js';
 import { resolveTrackingUri, ssmParameterReader } from '../effects/tracking-uri.js';
+import { sharedParameterNames } from '../../core/naming.js';
 import { printJson } from '../command.js';
 import { createReporter, type Reporter } from '../progress.js';
 import { loadStepConfig } from '../settings/load.js';
@@ -25,8 +26,11 @@ export interface PromoteModelArgs {
 export interface PromotionEffects {
   readonly reporter: Reporter;
   readonly env: NodeJS.ProcessEnv;
-  /** This environment's MLflow server: the target registry. */
-  targetTrackingUri(): Promise<string>;
+  /** This environment's MLflow server, the target registry; fromStack: the URI its MLflow server stack published (not MLFLOW_TRACKING_URI or tracking_uri). */
+  targetTrackingUri(): Promise<{ uri: string; fromStack: boolean }>;
+  /** The tracking URI the MLflow server stack of another environment of this project published; undefined without one. */
+  publishedTrackingUri(envName: string): Promise<string | undefined>;
+  /** A client for either registry, with the credential and CA of the environment whose stack published it. */
   mlflow(trackingUri: string): MlflowClient;
   copyVersion(request: CopyRequest): Promise<{ version: string; runId: string }>;
   now(): Date;
@@ -69,8 +73,19 @@ export async function promoteModel(effects: PromotionEffects, config: StackConfi
   checkMlProjectName(args.project, 'project= (--project)');
   const from = parseAlias(args.from, 'from= (--from)');
   const to = parseAlias(args.to ?? config.environment.envName, args.to === undefined ? 'TF_VAR_env_name (the default of to=)' : 'to= (--to)');
-  const targetUri = await effects.targetTrackingUri();
-  const sourceUri = args['from-tracking-uri']?.trim() || targetUri;
+  const targetRegistry = await effects.targetTrackingUri();
+  const targetUri = targetRegistry.uri;
+  const given = args['from-tracking-uri']?.trim();
+  const sourceStack = sourceStackToAsk({ fromAlias: from, envName: config.environment.envName, targetFromStack: targetRegistry.fromStack, sourceGiven: Boolean(given) });
+  const sourcePublished = sourceStack ? await effects.publishedTrackingUri(sourceStack) : undefined;
+  const sourceUri = given || sourcePublished || targetUri;
+  // Says where the source registry was found, in the messages that would otherwise puzzle.
+  const sourceOrigin = given
+    ? 'from_uri='
+    : sourcePublished
+      ? `published by the MLflow server stack of environment "${sourceStack}"`
+      : `this environment's server: no from_uri=${sourceStack ? ` and no MLflow server stack of "${sourceStack}"` : ''}`;
+  if (sourcePublished) reporter.info(`Source registry: ${registryForRecord(sourceUri)} (${sourceOrigin}).`);
   const sameRegistry = registryForRecord(sourceUri) === registryForRecord(targetUri);
   if (from === to && sameRegistry) throw new UsageError(`from= and to= are both @${from} in one registry: nothing to promote (name another alias, or the other environment's server with from_uri=)`);
   const name = args.project;
@@ -78,11 +93,11 @@ export async function promoteModel(effects: PromotionEffects, config: StackConfi
   const target = sameRegistry ? source : effects.mlflow(targetUri);
 
   const aliases = await source.modelAliases(name);
-  if (!aliases) throw new UsageError(`MLflow at ${sourceUri} has no registered model "${name}": train and deploy it in the source environment first`);
+  if (!aliases) throw new UsageError(`MLflow at ${sourceUri} (${sourceOrigin}) has no registered model "${name}": train and deploy it in the source environment first, or name its server with from_uri=`);
   const sourceVersion = await source.modelVersionByAlias(name, from);
   if (!sourceVersion) {
     const known = Object.entries(aliases).map(([alias, version]) => `@${alias} → ${version}`);
-    throw new UsageError(`model "${name}" in ${sourceUri} has no alias @${from} (aliases: ${known.join(', ') || 'none'}): give the version that serves there the alias first (MlflowClient().set_registered_model_alias("${name}", "${from}", N))`);
+    throw new UsageError(`model "${name}" in ${sourceUri} (${sourceOrigin}) has no alias @${from} (aliases: ${known.join(', ') || 'none'}): give the version that serves there the alias first (MlflowClient().set_registered_model_alias("${name}", "${from}", N))`);
   }
   const sourceEndpoint = tagsOf(sourceVersion)[`${deploymentTagPrefix({ project: config.environment.project, envName: from })}.endpoint`];
   if (!sourceEndpoint) reporter.warn(`version ${sourceVersion.version} carries @${from}, but no deployment in environment "${from}" recorded it: it may never have served there`);
@@ -139,17 +154,24 @@ export async function promoteModel(effects: PromotionEffects, config: StackConfi
 export async function runPromoteModel(args: PromoteModelArgs): Promise<void> {
   const reporter = createReporter();
   const config = loadStepConfig();
-  const aws = createAwsContext(config.environment.region);
-  // Only the stack's own server needs the CLI's credential and the project's CA (from Secrets Manager
-  // and SSM); a server named by MLFLOW_TRACKING_URI or the settings is reached as it is.
-  const stackServer = !(process.env.MLFLOW_TRACKING_URI || config.settings.tracking_uri);
-  const connections = stackServer ? createMlflowConnections(aws, config.environment) : undefined;
+  const { environment, settings } = config;
+  const aws = createAwsContext(environment.region);
+  const parameters = ssmParameterReader(aws);
+  // Each registry is reached with the credential and CA of the environment whose MLflow server stack
+  // published it: this one's (the target) or the one the source alias is named after.
+  const sourceEnvironment = aliasEnvironment(parseAlias(args.from, 'from= (--from)'));
+  const stacks = [environment, ...(sourceEnvironment && sourceEnvironment !== environment.envName ? [{ project: environment.project, envName: sourceEnvironment }] : [])];
+  const connections = createMlflowConnections(aws, stacks);
   const effects: PromotionEffects = {
     reporter,
     env: process.env,
-    targetTrackingUri: () => resolveTrackingUri(config.settings, config.environment, process.env, ssmParameterReader(aws)),
-    mlflow: connections ? connections.client : (uri) => new MlflowClient(uri),
-    copyVersion: async (request) => copyModelVersion(request, connections ? await connections.pythonEnv(request.targetUri) : process.env),
+    targetTrackingUri: async () => ({
+      uri: await resolveTrackingUri(settings, environment, process.env, parameters),
+      fromStack: !(process.env.MLFLOW_TRACKING_URI || settings.tracking_uri),
+    }),
+    publishedTrackingUri: (envName) => parameters(sharedParameterNames({ project: environment.project, envName }).trackingUri),
+    mlflow: connections.client,
+    copyVersion: async (request) => copyModelVersion(request, { source: await connections.pythonEnv(request.sourceUri), target: await connections.pythonEnv(request.targetUri) }),
     now: () => new Date(),
   };
   const result = await promoteModel(effects, config, args);

@@ -1,4 +1,6 @@
+import { MAX_ENV_NAME_LENGTH } from '../environment.js';
 import { UsageError } from '../errors.js';
+import { environmentPartViolations } from '../naming.js';
 
 /**
  * Promotion and sync work on MLflow registered-model aliases: the alias named after an environment
@@ -21,6 +23,23 @@ export function parseAlias(text: string, given: string): string {
     throw new UsageError(`${given}="${text}": MLflow reserves "latest" and "v<N>" and refuses them as aliases; use the environment's name (e.g. prod)`);
   }
   return alias;
+}
+
+/** The environment an alias is named after, when it can be an environment's name (TF_VAR_env_name's rule); undefined otherwise. */
+export function aliasEnvironment(alias: string): string | undefined {
+  return environmentPartViolations(alias, MAX_ENV_NAME_LENGTH).length === 0 ? alias : undefined;
+}
+
+/**
+ * Whose MLflow server stack to ask for the source registry: the environment the source alias is
+ * named after, when the target registry is this environment's stack's server (a person who named
+ * the servers with MLFLOW_TRACKING_URI or tracking_uri names the source's with from_uri=, else it
+ * is the same server), no source server was given, and the alias names another environment.
+ * Undefined: the source registry is the given one, or the target's (one server shared by both).
+ */
+export function sourceStackToAsk(options: { fromAlias: string; envName: string; targetFromStack: boolean; sourceGiven: boolean }): string | undefined {
+  if (options.sourceGiven || !options.targetFromStack || options.fromAlias === options.envName) return undefined;
+  return aliasEnvironment(options.fromAlias);
 }
 
 /** The tags a promotion writes on the version that now carries `@to`, one set per target alias. */

@@ -210,6 +210,6 @@ describe('MLflow with basic auth over HTTPS (serve.py, PostgreSQL, moto)', () =>
     ]);
     const result = await runCli(['deployment-job', '--project', PROJECT, '--model', 'latest', '--image-build', 'skip', '--plan-only'], cliEnv);
     expect(result.exitCode).toBe(1);
-    expect(result.stderr).toMatch(/refused GET registered-models\/get \(401\): it needs a user/);
+    expect(result.stderr).toContain(`refused GET registered-models/get (401): the "dev" MLflow server stack's CLI credential (user ${MLFLOW_USERS.cli}, secret ${mlflowCredentialSecretNames(ENVIRONMENT).cli}) was refused`);
   });
 });

@@ -53,34 +53,68 @@ describe('how the CLI reaches an MLflow server (cli/effects/mlflow-access.ts)', 
     cliCredential: async () => ({ username: 'mlops-cli', password: 'from-secrets-manager' }),
     caCertificate: async () => ca.certificate,
     credentialName: 'secret acme/dev/mlflow-server/credentials/mlops-cli',
+    environmentName: '"dev"',
     ...overrides,
   });
+  /** A stack that fails the test when anything of it is read. */
+  const untouchable = (): MlflowAccessSources => {
+    const fail = async (): Promise<never> => {
+      throw new Error('read a stack for a server that cannot be its');
+    };
+    return { publishedTrackingUri: fail, cliCredential: fail, caCertificate: fail, credentialName: 'secret x', environmentName: '"x"' };
+  };
 
   it("uses the stack's CLI credential and CA for the stack's own server, and writes the CA to a file for MLflow's Python client", async () => {
-    const access = await resolveMlflowAccess(`${published}/`, sources(), { PATH: '/bin' });
+    const access = await resolveMlflowAccess(`${published}/`, [sources()], { PATH: '/bin' });
     expect(access.env).toMatchObject({ PATH: '/bin', MLFLOW_TRACKING_USERNAME: 'mlops-cli', MLFLOW_TRACKING_PASSWORD: 'from-secrets-manager' });
     expect(readFileSync(access.env.MLFLOW_TRACKING_SERVER_CERT_PATH!, 'utf8')).toBe(ca.certificate);
-    expect(access.credentialSource).toBe('secret acme/dev/mlflow-server/credentials/mlops-cli');
+    expect(access.refusal).toContain('the "dev" MLflow server stack\'s CLI credential (user mlops-cli, secret acme/dev/mlflow-server/credentials/mlops-cli) was refused');
+  });
+
+  it('takes the credential and CA of the environment whose stack published the server, of several (a promotion between environments)', async () => {
+    const prodCa = issueCertificate({ commonName: 'acme-prod-vpn-ca', profile: 'ca', validDays: 30 });
+    const prod = sources({
+      publishedTrackingUri: async () => 'https://internal-acme-prod-mlflow-2.eu-west-1.elb.amazonaws.com',
+      cliCredential: async () => ({ username: 'mlops-cli', password: 'prod-password' }),
+      caCertificate: async () => prodCa.certificate,
+      credentialName: 'secret acme/prod/mlflow-server/credentials/mlops-cli',
+      environmentName: '"prod"',
+    });
+    const dev = await resolveMlflowAccess(published, [prod, sources()], {});
+    expect(dev.env.MLFLOW_TRACKING_PASSWORD).toBe('from-secrets-manager');
+    expect(readFileSync(dev.env.MLFLOW_TRACKING_SERVER_CERT_PATH!, 'utf8')).toBe(ca.certificate);
+    const toProd = await resolveMlflowAccess('https://internal-acme-prod-mlflow-2.eu-west-1.elb.amazonaws.com/', [prod, sources()], {});
+    expect(toProd.env.MLFLOW_TRACKING_PASSWORD).toBe('prod-password');
+    expect(readFileSync(toProd.env.MLFLOW_TRACKING_SERVER_CERT_PATH!, 'utf8')).toBe(prodCa.certificate);
   });
 
   it('lets a person’s own MLflow user win over the CLI’s, and still trusts the project CA', async () => {
     let asked = false;
-    const access = await resolveMlflowAccess(published, sources({ cliCredential: async () => ((asked = true), undefined) }), { MLFLOW_TRACKING_USERNAME: 'alice', MLFLOW_TRACKING_PASSWORD: 'a' });
+    const access = await resolveMlflowAccess(published, [sources({ cliCredential: async () => ((asked = true), undefined) })], { MLFLOW_TRACKING_USERNAME: 'alice', MLFLOW_TRACKING_PASSWORD: 'a' });
     expect(asked).toBe(false);
     expect(access.env).toMatchObject({ MLFLOW_TRACKING_USERNAME: 'alice', MLFLOW_TRACKING_PASSWORD: 'a' });
     expect(access.env.MLFLOW_TRACKING_SERVER_CERT_PATH).toBeDefined();
+    expect(access.refusal).toContain('MLFLOW_TRACKING_USERNAME/TOKEN was refused');
   });
 
   it("sends nothing of the stack's to any other server (settings' tracking_uri, a team's own)", async () => {
     const env = { MLFLOW_TRACKING_TOKEN: 'team-token' };
-    const access = await resolveMlflowAccess('https://mlflow.example.com', sources(), env);
+    const access = await resolveMlflowAccess('https://mlflow.example.com', [sources()], env);
     expect(access.env).toBe(env);
-    expect(access.credentialSource).toBeUndefined();
   });
 
-  it('reaches a server of the stack made before it had auth (no secret, no CA) as it is', async () => {
-    const access = await resolveMlflowAccess(published, sources({ cliCredential: async () => undefined, caCertificate: async () => undefined }), {});
+  it('reads nothing of any stack for a URI a stack never publishes (plain HTTP, a file store): such a server needs no AWS access', async () => {
+    for (const uri of ['http://127.0.0.1:5000', 'file:///tmp/mlruns']) {
+      const access = await resolveMlflowAccess(uri, [untouchable()], {});
+      expect(access.env).toEqual({});
+      expect(access.refusal).toContain('set them');
+    }
+  });
+
+  it('reaches a server of the stack made before it had auth (no secret, no CA) as it is, and says on a 401 which secret is empty', async () => {
+    const access = await resolveMlflowAccess(published, [sources({ cliCredential: async () => undefined, caCertificate: async () => undefined })], {});
     expect(access.env).toEqual({});
+    expect(access.refusal).toMatch(/^secret acme\/dev\/mlflow-server\/credentials\/mlops-cli of the "dev" MLflow server stack, which published this server, holds no credential: run make mlflow-server/);
   });
 });
 

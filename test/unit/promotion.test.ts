@@ -1,6 +1,6 @@
 import type { Environment } from '../../core/environment.js';
 import { ExternalError, UsageError } from '../../core/errors.js';
-import { formatSyncOutcome, parseAlias, promotionActor, promotionTags, registryForRecord, syncAction } from '../../core/deployment/promotion.js';
+import { aliasEnvironment, formatSyncOutcome, parseAlias, promotionActor, promotionTags, registryForRecord, sourceStackToAsk, syncAction } from '../../core/deployment/promotion.js';
 import { parseSettings } from '../../core/settings/parse.js';
 import type { EndpointDescription } from '../../cli/effects/sagemaker-endpoint.js';
 import { sync, type SyncEffects } from '../../cli/workflows/sync.js';
@@ -22,6 +22,27 @@ describe('parseAlias', () => {
   ])('refuses %j naming the flag and the rule', (text, message) => {
     expect(() => parseAlias(text, '--to')).toThrow(UsageError);
     expect(() => parseAlias(text, '--to')).toThrow(message);
+  });
+});
+
+describe('sourceStackToAsk: whose MLflow server stack holds the source registry', () => {
+  const ask = (overrides: Partial<Parameters<typeof sourceStackToAsk>[0]> = {}) =>
+    sourceStackToAsk({ fromAlias: 'dev', envName: 'prod', targetFromStack: true, sourceGiven: false, ...overrides });
+
+  it.each([
+    ['the environment the alias is named after, when the target is the stack\'s server', {}, 'dev'],
+    ['none when from_uri= names the source', { sourceGiven: true }, undefined],
+    ['none when MLFLOW_TRACKING_URI or tracking_uri named the target: the same server unless from_uri=', { targetFromStack: false }, undefined],
+    ['none when the alias is this environment\'s own', { fromAlias: 'prod' }, undefined],
+    ['none when the alias cannot be an environment name (longer than 8, upper case, _)', { fromAlias: 'champion_v2' }, undefined],
+  ])('%s', (_, overrides, expected) => {
+    expect(ask(overrides)).toBe(expected);
+  });
+
+  it('takes an alias as an environment only where TF_VAR_env_name would accept it', () => {
+    expect(aliasEnvironment('staging')).toBe('staging');
+    expect(aliasEnvironment('Prod')).toBeUndefined();
+    expect(aliasEnvironment('production')).toBeUndefined();
   });
 });
 
