@@ -69,7 +69,7 @@ shadow-rm: dist ## Drop project=x's shadow version; the serving version keeps se
 	$(MLOPS) shadow-rm --project "$(project)"
 deployment-job-rm: dist ## Remove project=x's endpoint and everything of its deployment (asks first unless CI is set)
 	$(WITH_PYTHON) $(MLOPS) deployment-job-rm --project "$(project)"
-promote-model: dist python-tools ## Point project=x's alias to=ENV (default TF_VAR_env_name) at the version alias from=ENV names, tagged who/when/from where; from_uri=URL: the source's own MLflow server (the version is copied)
+promote-model: dist python-tools ## Point project=x's alias to=ENV (default TF_VAR_env_name) at the version alias from=ENV names, tagged who/when/from where; copied when from=ENV's stack has its own MLflow server; from_uri=URL: a source server no stack published
 	$(WITH_PYTHON) $(MLOPS) promote-model --project "$(project)" --from "$(from)" $(if $(to),--to "$(to)") $(if $(from_uri),--from-tracking-uri "$(from_uri)")
 sync: dist python-tools ## Deploy every ML project's @ENV version (ENV = TF_VAR_env_name) where its endpoint serves another; one line per project, exit 1 if any failed
 	$(WITH_PYTHON) $(MLOPS) sync
