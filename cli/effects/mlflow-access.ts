@@ -85,7 +85,11 @@ export async function resolveMlflowAccess(trackingUri: string, stacks: readonly 
       fetch: serverFetch({ caPem: env.MLFLOW_TRACKING_SERVER_CERT_PATH ? readCa(env.MLFLOW_TRACKING_SERVER_CERT_PATH) : undefined }),
       refusal: own
         ? ownCredentialRefused
-        : `no MLflow server stack${stacks.length ? ` (${stacks.map((s) => s.environmentName).join(', ')})` : ''} published this server, so mlops sends only MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD (or MLFLOW_TRACKING_TOKEN): set them`,
+        : `${
+            mayBeStackServer(trackingUri)
+              ? `no MLflow server stack${stacks.length ? ` of ${stacks.map((s) => `"${s.environmentName}"`).join(' or ')}` : ''} published this server`
+              : 'an MLflow server stack publishes only https:// servers'
+          }, so mlops sends only MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD (or MLFLOW_TRACKING_TOKEN): set them`,
     };
   }
   const credential = own ? undefined : await stack.cliCredential();
@@ -101,9 +105,10 @@ export async function resolveMlflowAccess(trackingUri: string, stacks: readonly 
     refusal: own
       ? ownCredentialRefused
       : credential
-        ? `the ${stack.environmentName} MLflow server stack's CLI credential (user ${credential.username}, ${stack.credentialName}) was refused: ` +
-          'the server sets its users from their secrets when its tasks start, so after the secret changed run make mlflow-server (or restart the service) in that environment'
-        : `${stack.credentialName} of the ${stack.environmentName} MLflow server stack, which published this server, holds no credential: ` +
+        ? `the "${stack.environmentName}" MLflow server stack's CLI credential (user ${credential.username}, ${stack.credentialName}) was refused: ` +
+          "the server sets its users' passwords from their secrets when its tasks start, so a secret changed since holds another password: " +
+          "put back the one the server started with, or start new tasks of that environment's MLflow service (ECS: force a new deployment)"
+        : `${stack.credentialName} of the "${stack.environmentName}" MLflow server stack, which published this server, holds no credential: ` +
           'run make mlflow-server in that environment (it puts a generated password in it), or set MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD',
   };
 }
@@ -138,7 +143,7 @@ export function createMlflowAccessSources(aws: AwsContext, environment: Pick<Env
       return encoded ? Buffer.from(encoded, 'base64').toString('utf8') : undefined;
     },
     credentialName: `secret ${secretName}`,
-    environmentName: `"${environment.envName}"`,
+    environmentName: environment.envName,
   };
 }
 

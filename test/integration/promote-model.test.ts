@@ -202,7 +202,7 @@ describe('promote-model against MLflow servers with basic auth over TLS, as the 
     const own = { MLFLOW_TRACKING_URI: first.directUrl, AWS_ENDPOINT_URL: 'http://127.0.0.1:9' };
     const anonymous = await promote('one', ['--from', 'dev', '--to', 'staging'], own);
     expect(anonymous.exitCode).toBe(1);
-    expect(anonymous.stderr).toContain(`MLflow at ${first.directUrl} refused GET registered-models/get (401): no MLflow server stack`);
+    expect(anonymous.stderr).toContain(`MLflow at ${first.directUrl} refused GET registered-models/get (401): an MLflow server stack publishes only https:// servers`);
     const result = await promote('one', ['--from', 'dev', '--to', 'staging'], { ...own, MLFLOW_TRACKING_USERNAME: MLFLOW_USERS.admin, MLFLOW_TRACKING_PASSWORD: first.passwords.admin });
     expect({ exitCode: result.exitCode, stderr: result.exitCode === 0 ? '' : result.stderr }).toEqual({ exitCode: 0, stderr: '' });
     expect(JSON.parse(result.stdout)).toMatchObject({ action: 'promoted', version: '1', to: 'staging', targetRegistry: first.directUrl });

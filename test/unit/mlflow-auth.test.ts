@@ -53,7 +53,7 @@ describe('how the CLI reaches an MLflow server (cli/effects/mlflow-access.ts)', 
     cliCredential: async () => ({ username: 'mlops-cli', password: 'from-secrets-manager' }),
     caCertificate: async () => ca.certificate,
     credentialName: 'secret acme/dev/mlflow-server/credentials/mlops-cli',
-    environmentName: '"dev"',
+    environmentName: 'dev',
     ...overrides,
   });
   /** A stack that fails the test when anything of it is read. */
@@ -61,7 +61,7 @@ describe('how the CLI reaches an MLflow server (cli/effects/mlflow-access.ts)', 
     const fail = async (): Promise<never> => {
       throw new Error('read a stack for a server that cannot be its');
     };
-    return { publishedTrackingUri: fail, cliCredential: fail, caCertificate: fail, credentialName: 'secret x', environmentName: '"x"' };
+    return { publishedTrackingUri: fail, cliCredential: fail, caCertificate: fail, credentialName: 'secret x', environmentName: 'x' };
   };
 
   it("uses the stack's CLI credential and CA for the stack's own server, and writes the CA to a file for MLflow's Python client", async () => {
@@ -78,7 +78,7 @@ describe('how the CLI reaches an MLflow server (cli/effects/mlflow-access.ts)', 
       cliCredential: async () => ({ username: 'mlops-cli', password: 'prod-password' }),
       caCertificate: async () => prodCa.certificate,
       credentialName: 'secret acme/prod/mlflow-server/credentials/mlops-cli',
-      environmentName: '"prod"',
+      environmentName: 'prod',
     });
     const dev = await resolveMlflowAccess(published, [prod, sources()], {});
     expect(dev.env.MLFLOW_TRACKING_PASSWORD).toBe('from-secrets-manager');
@@ -101,13 +101,15 @@ describe('how the CLI reaches an MLflow server (cli/effects/mlflow-access.ts)', 
     const env = { MLFLOW_TRACKING_TOKEN: 'team-token' };
     const access = await resolveMlflowAccess('https://mlflow.example.com', [sources()], env);
     expect(access.env).toBe(env);
+    expect(access.refusal).toContain('the credential in MLFLOW_TRACKING_USERNAME/TOKEN was refused');
+    expect((await resolveMlflowAccess('https://mlflow.example.com', [sources()], {})).refusal).toMatch(/^no MLflow server stack of "dev" published this server, so mlops sends only/);
   });
 
   it('reads nothing of any stack for a URI a stack never publishes (plain HTTP, a file store): such a server needs no AWS access', async () => {
     for (const uri of ['http://127.0.0.1:5000', 'file:///tmp/mlruns']) {
       const access = await resolveMlflowAccess(uri, [untouchable()], {});
       expect(access.env).toEqual({});
-      expect(access.refusal).toContain('set them');
+      expect(access.refusal).toBe('an MLflow server stack publishes only https:// servers, so mlops sends only MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD (or MLFLOW_TRACKING_TOKEN): set them');
     }
   });
 
