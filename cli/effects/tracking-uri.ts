@@ -20,6 +20,11 @@ export function ssmParameterReader(aws: AwsContext): ParameterReader {
   };
 }
 
+/** The tracking URI the person named (MLFLOW_TRACKING_URI, else the settings' tracking_uri); undefined: the MLflow server stack's. */
+export function explicitTrackingUri(settings: Settings, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env.MLFLOW_TRACKING_URI || settings.tracking_uri || undefined;
+}
+
 /**
  * The MLflow server the CLI talks to: MLFLOW_TRACKING_URI, else the settings' tracking_uri, else the
  * URI the MLflow server stack of this environment published in SSM (reachable through its VPN).
@@ -30,7 +35,7 @@ export async function resolveTrackingUri(
   env: NodeJS.ProcessEnv = process.env,
   readParameter: ParameterReader,
 ): Promise<string> {
-  const explicit = env.MLFLOW_TRACKING_URI || settings.tracking_uri;
+  const explicit = explicitTrackingUri(settings, env);
   if (explicit) return explicit;
   const parameter = sharedParameterNames(environment).trackingUri;
   const published = await readParameter(parameter);

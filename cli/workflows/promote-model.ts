@@ -6,7 +6,7 @@ import { createAwsContext } from '../effects/aws.js';
 import { uniqueRunName, type MlflowClient, type ModelVersion } from '../effects/mlflow.js';
 import { createMlflowConnections } from '../effects/mlflow-access.js';
 import { copyModelVersion, type CopyRequest } from '../effects/model-copy.js';
-import { resolveTrackingUri, ssmParameterReader } from '../effects/tracking-uri.js';
+import { explicitTrackingUri, resolveTrackingUri, ssmParameterReader } from '../effects/tracking-uri.js';
 import { sharedParameterNames } from '../../core/naming.js';
 import { printJson } from '../command.js';
 import { createReporter, type Reporter } from '../progress.js';
@@ -167,7 +167,7 @@ export async function runPromoteModel(args: PromoteModelArgs): Promise<void> {
     env: process.env,
     targetTrackingUri: async () => ({
       uri: await resolveTrackingUri(settings, environment, process.env, parameters),
-      fromStack: !(process.env.MLFLOW_TRACKING_URI || settings.tracking_uri),
+      fromStack: explicitTrackingUri(settings) === undefined,
     }),
     publishedTrackingUri: (envName) => parameters(sharedParameterNames({ project: environment.project, envName }).trackingUri),
     mlflow: connections.client,
