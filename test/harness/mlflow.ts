@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MLFLOW_USERS, type MlflowUserRole } from '../../core/naming.js';
 import { MLFLOW_SERVER_IMAGE_DIR } from '../../cli/builders/mlflow-server.js';
-import { startLocalMlflowServer } from '../../cli/local/mlflow-server.js';
+import { localServerEnv, startLocalMlflowServer } from '../../cli/local/mlflow-server.js';
 import { pythonEnv, pythonTool } from '../../cli/local/python-tools.js';
 import { freePort, startDetached, stopProcessGroup, waitForHttp } from '../../cli/local/processes.js';
 import { AUTH_DATABASE_NAME, CREDENTIAL_VARIABLES } from '../../stacks/mlflow-server/mlflow-service.js';
@@ -79,7 +79,7 @@ export async function startTestAuthMlflowServer(passwords: Record<MlflowUserRole
       '--port', String(port),
       '--workers', '1',
     ],
-    { logFile, env: pythonEnv({ ...credentials, MLOPS_AUTH_DB_NAME: AUTH_DATABASE_NAME }, toolchain) },
+    { logFile, env: pythonEnv({ ...localServerEnv(), ...credentials, MLOPS_AUTH_DB_NAME: AUTH_DATABASE_NAME }, toolchain) },
   );
   const directUrl = `http://127.0.0.1:${port}`;
   let proxy: TlsProxy | undefined;
