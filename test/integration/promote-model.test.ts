@@ -178,8 +178,9 @@ describe('promote-model against MLflow servers with basic auth over TLS, as the 
     expect(await listed('model')).toEqual(expect.arrayContaining(['model/MLmodel']));
     expect(await listed('baseline')).toEqual(['baseline/feature_statistics.json']);
 
-    const again = await promoted('two', ['--from', 'dev', '--to', 'prod']);
-    expect(again.json).toMatchObject({ action: 'unchanged', version: '1' });
+    // from_uri= naming the same server: still reached with dev's credential, as dev's stack published it.
+    const again = await promoted('two', ['--from', 'dev', '--to', 'prod', '--from-tracking-uri', first.url]);
+    expect(again.json).toMatchObject({ action: 'unchanged', version: '1', sourceRegistry: first.url });
     expect(again.stderr).toContain('was copied before: version 1');
     expect((await target.searchModelVersions(`name='${PROJECT}'`)).length).toBe(1);
   }, 180_000);
