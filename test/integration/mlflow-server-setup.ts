@@ -13,13 +13,13 @@ export interface MotoWithStateBucket {
   readonly python: string;
 }
 
-/** moto in server mode with an empty state bucket, and the offline toolchain (fails loudly without it). */
-export async function startMotoWithStateBucket(stateBucket: string): Promise<MotoWithStateBucket> {
+/** moto in server mode (with extra environment for moto, if given) with an empty state bucket, and the offline toolchain (fails loudly without it). */
+export async function startMotoWithStateBucket(stateBucket: string, motoEnv: Record<string, string> = {}): Promise<MotoWithStateBucket> {
   const tools = toolchainEnv();
   requireTool(tools, 'MLOPS_TERRAFORM_BIN');
   requireTool(tools, 'TF_CLI_CONFIG_FILE');
   const python = join(requireTool(tools, 'MLOPS_PYTHON_BIN'), 'python');
-  const moto = await startTestMoto();
+  const moto = await startTestMoto({ extraEnv: motoEnv });
   const s3 = new S3Client({ endpoint: moto.endpoint, region: TEST_REGION, forcePathStyle: true, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
   await s3.send(new CreateBucketCommand({ Bucket: stateBucket, CreateBucketConfiguration: { LocationConstraint: TEST_REGION } }));
   return { moto, s3, tools, python };

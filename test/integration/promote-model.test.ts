@@ -103,7 +103,7 @@ describe('promote-model against MLflow servers with basic auth over TLS, as the 
     ]);
     if (train.exitCode !== 0) throw new Error(`training failed:\n${train.all}`);
     const client = admin(first);
-    // What deployment-job records when version 1 serves in dev (test/integration/deployment-job.test.ts proves it).
+    // What deployment-job records when version 1 serves in dev (test/integration/lifecycle.test.ts proves it).
     for (const project of ['one', 'two']) await client.setModelVersionTag(PROJECT, '1', `mlops.deployment.${project}-dev.endpoint`, `${project}-dev-${PROJECT}`);
   }, 300_000);
 

@@ -3,13 +3,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BatchClient, DescribeJobDefinitionsCommand, DescribeJobsCommand } from '@aws-sdk/client-batch';
-import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { execa } from 'execa';
 import { MlflowClient } from '../../cli/effects/mlflow.js';
 import { pythonEnv } from '../../cli/local/python-tools.js';
 import { runCli, type CliResult } from '../harness/cli.js';
 import { startTestMlflowServer, type TestMlflowServer } from '../harness/mlflow.js';
-import { emulatorCliEnv, motoPython, motoResourceNames, TEST_REGION, startTestMoto, type TestMoto } from '../harness/moto.js';
+import { emulatorCliEnv, motoResourceNames, TEST_REGION, startTestMoto, type TestMoto } from '../harness/moto.js';
 import { requireTool, toolchainEnv } from '../harness/toolchain.js';
 import { copyTestProject, fargateTrainingResources } from '../harness/training-project.js';
 
@@ -22,12 +22,13 @@ import { copyTestProject, fargateTrainingResources } from '../harness/training-p
  * training command is run locally instead. The image itself is built, pushed to a real registry and
  * run in test/integration/container-images.test.ts.
  *
- * The MLflow server stack is not applied here (moto lacks Client VPN): settings.tracking_uri names
- * the test MLflow server, so the jobs run in moto's default VPC, as a team with its own server would.
+ * The MLflow server stack is not applied here: settings.tracking_uri names the test MLflow server, so
+ * the jobs run in moto's default VPC, as a team with its own server would, and the CLI looks a job's
+ * version up in that server. With the MLflow server stack (its network, URI, CA and credential), the
+ * training stack's job definition, its retraining schedule, and its removal beside another project's
+ * stack are proven in test/integration/lifecycle.test.ts.
  */
 const STATE_BUCKET = 'acme-tf-state';
-/** wine retrains every Monday at 03:00 UTC (EventBridge Scheduler; moto keeps schedules but never fires them). */
-const WINE_SCHEDULE = 'cron(0 3 ? * MON *)';
 const PREFIX = 'acme-dev-';
 
 interface Fixture {
@@ -60,14 +61,10 @@ async function setUp(mlflow: TestMlflowServer, options: { failJobs?: boolean } =
   await clients.s3.send(new CreateBucketCommand({ Bucket: STATE_BUCKET, CreateBucketConfiguration: { LocationConstraint: TEST_REGION } }));
 
   const projectsDir = tempDir('mlops-training-it-projects-');
-  copyTestProject('wine', {
-    training: [
-      { type: 'VCPU', value: '0.5' },
-      { type: 'MEMORY', value: '2048' },
-    ],
-    schedule: WINE_SCHEDULE,
-  }, projectsDir);
-  copyTestProject('other', undefined, projectsDir);
+  copyTestProject('wine', [
+    { type: 'VCPU', value: '0.5' },
+    { type: 'MEMORY', value: '2048' },
+  ], projectsDir);
   copyTestProject('badshape', [
     { type: 'VCPU', value: '1' },
     { type: 'MEMORY', value: '512' },
@@ -88,10 +85,6 @@ async function stateKeys(s3: S3Client): Promise<string[]> {
   return ((await s3.send(new ListObjectsV2Command({ Bucket: STATE_BUCKET }))).Contents ?? []).map((object) => object.Key!).sort();
 }
 
-async function stateBody(s3: S3Client, key: string): Promise<string> {
-  return (await s3.send(new GetObjectCommand({ Bucket: STATE_BUCKET, Key: key }))).Body!.transformToString();
-}
-
 const expectExit = (result: CliResult, code: number) => {
   if (result.exitCode !== code) throw new Error(`exit ${result.exitCode}, expected ${code}\n--- stderr ---\n${result.stderr}\n--- stdout ---\n${result.stdout}`);
 };
@@ -99,25 +92,7 @@ const expectExit = (result: CliResult, code: number) => {
 describe('training-job against moto and a real MLflow server', () => {
   let mlflow: TestMlflowServer;
   let fixture: Fixture;
-  let submitted: { jobId: string; jobName: string; jobDefinition: string; jobQueue: string; schedule: { name: string; expression: string; state: string; nextRun: string }; cost: { perRun: { hourUsd: number } } };
-  /** The wine schedule as EventBridge Scheduler (moto) keeps it, and the trust and permissions of its role. */
-  const wineSchedule = async () =>
-    JSON.parse(
-      await motoPython(
-        fixture.moto,
-        [
-          "scheduler, iam = boto3.client('scheduler', **kw), boto3.client('iam', **kw)",
-          "names = [s['Name'] for s in scheduler.list_schedules()['Schedules']]",
-          "if 'acme-dev-wine-retrain' not in names: print(json.dumps({'names': names})); sys.exit(0)",
-          "s = scheduler.get_schedule(Name='acme-dev-wine-retrain')",
-          "role = s['Target']['RoleArn'].split('/')[-1]",
-          "policy = iam.get_role_policy(RoleName=role, PolicyName='submit-training-job')['PolicyDocument']",
-          "trust = iam.get_role(RoleName=role)['Role']['AssumeRolePolicyDocument']",
-          "print(json.dumps({'names': names, 'expression': s['ScheduleExpression'], 'timezone': s['ScheduleExpressionTimezone'], 'state': s['State'], 'target': s['Target']['Arn'], 'input': json.loads(s['Target']['Input']), 'role': role, 'policy': policy, 'trust': trust}))",
-        ].join('\n'),
-      ),
-    );
-
+  let submitted: { jobId: string; jobName: string; jobDefinition: string; jobQueue: string; cost: { perRun: { hourUsd: number } } };
   beforeAll(async () => {
     mlflow = await startTestMlflowServer();
     fixture = await setUp(mlflow);
@@ -169,9 +144,6 @@ describe('training-job against moto and a real MLflow server', () => {
   });
 
   it('applies the stack from empty, registers the job definition with the right resources and env, and submits (--no-wait --json)', async () => {
-    const other = await cli(['training-job', '--project', 'other', '--image-build', 'skip', '--no-wait', '--json']);
-    expectExit(other, 0);
-
     const result = await cli(['training-job', '--project', 'wine', '--image-build', 'skip', '--no-wait', '--json']);
     expectExit(result, 0);
     expect(result.stderr).toMatch(/Plan: \d+ to add, 0 to change, 0 to destroy\./);
@@ -182,7 +154,7 @@ describe('training-job against moto and a real MLflow server', () => {
     expect(submitted.cost.perRun.hourUsd).toBeCloseTo(0.5 * 0.04048 + 2 * 0.004445, 9);
     expect(submitted.jobId).toMatch(/^[0-9a-f-]{36}$/);
     expect(submitted.jobName).toMatch(/^batch-wine-\d{8}T\d{6}-[a-z0-9]+$/);
-    expect(await stateKeys(fixture.clients.s3)).toEqual(['acme/dev/training/other.tfstate', 'acme/dev/training/wine.tfstate']);
+    expect(await stateKeys(fixture.clients.s3)).toEqual(['acme/dev/training/wine.tfstate']);
 
     const [definition] = (await fixture.clients.batch.send(new DescribeJobDefinitionsCommand({ jobDefinitions: [submitted.jobDefinition] }))).jobDefinitions ?? [];
     expect(definition.jobDefinitionName).toBe('acme-dev-wine-training');
@@ -202,23 +174,7 @@ describe('training-job against moto and a real MLflow server', () => {
     expect(container.logConfiguration?.options?.['awslogs-group']).toBe('/aws/batch/acme-dev-wine-training');
     expect(container.networkConfiguration?.assignPublicIp).toBe('ENABLED');
 
-    expect(await motoResourceNames(fixture.moto, `${PREFIX}wine-`)).toEqual(
-      [...fargateTrainingResources('acme-dev-wine', definition.revision!), 'iam-role acme-dev-wine-train-schedule'].sort(),
-    );
-  });
-
-  it("applies wine's retraining schedule: Batch SubmitJob of exactly its queue and definition, and shows the next run", async () => {
-    expect(submitted.schedule).toMatchObject({ name: 'acme-dev-wine-retrain', expression: WINE_SCHEDULE, state: 'ENABLED' });
-    const next = new Date(submitted.schedule.nextRun);
-    expect(next.getUTCDay()).toBe(1);
-    expect(next.toISOString()).toMatch(/T03:00:00\.000Z$/);
-    expect(next.getTime() - Date.now()).toBeGreaterThan(0);
-    expect(next.getTime() - Date.now()).toBeLessThanOrEqual(7 * 86_400_000);
-    const schedule = await wineSchedule();
-    expect(schedule).toMatchObject({ names: ['acme-dev-wine-retrain'], expression: WINE_SCHEDULE, timezone: 'UTC', state: 'ENABLED', target: 'arn:aws:scheduler:::aws-sdk:batch:submitJob' });
-    expect(schedule.input).toEqual({ JobName: 'scheduled-wine', JobQueue: expect.stringMatching(/:job-queue\/acme-dev-wine-training$/), JobDefinition: submitted.jobDefinition });
-    expect(schedule.policy.Statement).toEqual([{ Sid: 'SubmitThisJob', Effect: 'Allow', Action: 'batch:SubmitJob', Resource: [schedule.input.JobQueue, submitted.jobDefinition, expect.stringMatching(/^arn:aws:batch:eu-west-1:\d{12}:job\/\*$/)] }]);
-    expect(schedule.trust.Statement[0]).toMatchObject({ Principal: { Service: 'scheduler.amazonaws.com' }, Condition: { ArnEquals: { 'aws:SourceArn': expect.stringMatching(/:schedule\/default\/acme-dev-wine-retrain$/) } } });
+    expect(await motoResourceNames(fixture.moto, `${PREFIX}wine-`)).toEqual(fargateTrainingResources('acme-dev-wine', definition.revision!).sort());
   });
 
   it("running the job's command locally with its environment registers a new model version in MLflow; following the job then prints it", async () => {
@@ -254,27 +210,6 @@ describe('training-job against moto and a real MLflow server', () => {
     expect(result.stderr).toMatch(/SUCCEEDED/);
     expectExit(result, 1);
     expect(result.stderr).toContain('has no version of model "wine" registered by its run batch-wine-');
-  });
-
-  it('-rm leaves nothing of the project behind and touches nothing of the other project', async () => {
-    const otherState = await stateBody(fixture.clients.s3, 'acme/dev/training/other.tfstate');
-    const otherResources = await motoResourceNames(fixture.moto, `${PREFIX}other-`);
-    expect(otherResources).toContain('ecr-repository acme-dev-other-training');
-    expect(otherResources).toHaveLength(9);
-
-    const removed = await cli(['training-job-rm', '--project', 'wine', '--json']);
-    expectExit(removed, 0);
-    expect(JSON.parse(removed.stdout).destroyed).toBeGreaterThan(10);
-
-    expect(await motoResourceNames(fixture.moto, `${PREFIX}wine-`)).toEqual([]);
-    expect(await wineSchedule()).toEqual({ names: [] });
-    expect(JSON.parse(await stateBody(fixture.clients.s3, 'acme/dev/training/wine.tfstate')).resources).toEqual([]);
-    expect(await stateBody(fixture.clients.s3, 'acme/dev/training/other.tfstate')).toBe(otherState);
-    expect(await motoResourceNames(fixture.moto, `${PREFIX}other-`)).toEqual(otherResources);
-
-    const again = await cli(['training-job-rm', '--project', 'wine']);
-    expectExit(again, 0);
-    expect(again.stderr).toContain('Nothing to remove');
   });
 });
 
