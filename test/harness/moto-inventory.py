@@ -6,6 +6,7 @@ too, until a reset) and fails outright once an RDS instance exists. The AWS_* en
 boto3 at the emulator. Operations moto does not implement, or that fail, are left out (the same on
 every call, so two inventories stay comparable), and so are answers that differ from one call to
 the next with nothing changed (a random password, a session token): each answer is asked twice.
+Where AWS's answer without input leaves records out, the inventory asks for them too (WIDER).
 """
 
 import json
@@ -19,6 +20,14 @@ from moto.backends import list_of_moto_modules
 BOTO3_NAMES = {"awslambda": "lambda", "cognitoidp": "cognito-idp"}
 PREFIXES = ("List", "Describe", "Get")
 SESSION = boto3.session.Session()
+# Optional input that widens an answer to what the default leaves out: secrets scheduled for deletion
+# (their values are still kept), and certificates of every key type (the default lists RSA ones only).
+WIDER = {
+    "secretsmanager:ListSecrets": {"IncludePlannedDeletion": True},
+    "acm:ListCertificates": {
+        "Includes": {"keyTypes": ["RSA_1024", "RSA_2048", "RSA_3072", "RSA_4096", "EC_prime256v1", "EC_secp384r1", "EC_secp521r1"]}
+    },
+}
 CONFIG = Config(retries={"max_attempts": 1}, connect_timeout=5, read_timeout=60)
 
 
@@ -35,8 +44,10 @@ def operations(service):
 def ask(call):
     client, key, method = call
     try:
-        result = getattr(client, method)()
+        result = getattr(client, method)(**WIDER.get(key, {}))
     except Exception:  # noqa: BLE001 - not implemented, or not answerable without input
+        if key in WIDER:
+            raise  # a widened answer left out would hide exactly what it is there to show
         return key, None
     result.pop("ResponseMetadata", None)
     return key, result

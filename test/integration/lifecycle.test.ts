@@ -32,8 +32,10 @@ import { privateKeysInStates, startMotoWithStateBucket } from './mlflow-server-s
  * The training and deployment stacks read the MLflow server stack's SSM parameters (no tracking_uri
  * in the settings): its private subnets, its client security group, its artifact bucket, its HTTPS
  * URI, the training jobs' credential and the project CA. The CLI itself talks to the test MLflow
- * server through MLFLOW_TRACKING_URI, as a user on the VPN names a server (the published URI is
+ * server through MLFLOW_TRACKING_URI, as a user names a server of their choice (the published URI is
  * moto's load balancer name, which answers nothing); a server named that way is reached as it is.
+ * Following a training job is the exception: the job reported to the published server, so the CLI
+ * looks its version up there, and the scenario asserts what a user off the VPN is told.
  *
  * What moto lacks, and how the scenario meets it:
  * - Client VPN: the settings switch the VPN off (its resources are proven by the synth and validate
@@ -51,8 +53,8 @@ import { privateKeysInStates, startMotoWithStateBucket } from './mlflow-server-s
  * - the provider's CloudWatch protocol (CBOR), attributes moto drops (bucket tags, an endpoint's
  *   DeploymentConfig, a service's grace period) and bucket policies moto cannot evaluate: the
  *   product's own emulator table (EMULATOR_GAPS in cli/effects/terraform.ts), applied because
- *   AWS_ENDPOINT_URL is set, as for a user pointing the product at a local emulator. So the server
- *   stack applies its bucket policies' count fewer resources here than on AWS.
+ *   AWS_ENDPOINT_URL is set, as for a user pointing the product at a local emulator (so the server
+ *   stack makes its bucket policies fewer resources here than on AWS).
  * - moto's DeleteNatGateway keeps the gateway's network interface (AWS deletes it with the gateway):
  *   mlflow-server-inventory.py reports it apart, and the final comparison drops exactly that one.
  */
