@@ -769,8 +769,8 @@ describe('the whole lifecycle in one emulator account with one MLflow server', (
     expect(objects).toEqual([
       `${PROJECT}/${ENV_NAME}/deployment/${ML_PROJECT}.tfstate`,
       `${PROJECT}/${ENV_NAME}/mlflow-server.tfstate`,
-      `${PROJECT}/${ENV_NAME}/training/${ML_PROJECT}.tfstate`,
       `${PROJECT}/${ENV_NAME}/training/${OTHER}.tfstate`,
+      `${PROJECT}/${ENV_NAME}/training/${ML_PROJECT}.tfstate`,
     ]);
   });
 });
