@@ -188,10 +188,12 @@ describe('faults: locks, interrupts and removal in any order (training stack, mo
         "logs = boto3.client('logs', **kw)\nname = '/aws/batch/acme-dev-wine-training'\nif not logs.describe_log_groups(logGroupNamePrefix=name)['logGroups']: logs.create_log_group(logGroupName=name)",
       );
     }
-    // An interrupt cancels what is under way, so the interrupted run too may leave resources unrecorded.
+    // An interrupt cancels what is under way, so the interrupted run too may leave resources unrecorded,
+    // or recorded before the update that follows their creation (the security group's rules): the next
+    // run may change those in place, and never destroys anything.
     const next = await trainFollowingAdvice();
     expectExit(next, 0);
-    expect(next.stderr).toMatch(/Plan: [1-9]\d* to add, 0 to change, 0 to destroy\./);
+    expect(next.stderr).toMatch(/Plan: [1-9]\d* to add, \d+ to change, 0 to destroy\./);
     if (!logGroupRecorded) expect(next.stderr).toContain('/aws/batch/acme-dev-wine-training exists but is not in the state (a killed run made it); adopting it (import)');
     // The same resources as an uninterrupted run, the job definition made once.
     expect(await motoResourceNames(moto, 'acme-dev-wine-')).toEqual(fargateTrainingResources('acme-dev-wine', 1));
