@@ -34,3 +34,8 @@ export const cliResult = (result: { exitCode?: number; stdout?: unknown; stderr?
   stdout: String(result.stdout ?? ''),
   stderr: String(result.stderr ?? ''),
 });
+
+/** Fails with the end of the command's output when it did not exit with `code`. */
+export function expectExit(result: CliResult, code: number): void {
+  if (result.exitCode !== code) throw new Error(`exit ${result.exitCode}, expected ${code}\n--- stderr ---\n${result.stderr.slice(-4000)}\n--- stdout ---\n${result.stdout.slice(-2000)}`);
+}

@@ -1,6 +1,7 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expect } from '@jest/globals';
 import type { App } from 'cdktf';
 import { buildTrainingStack } from '../../cli/builders/training.js';
 import { loadMlProject } from '../../cli/ml-project.js';
@@ -8,6 +9,7 @@ import { repoRoot } from '../../cli/paths.js';
 import { parseSettings } from '../../core/settings/parse.js';
 import { type Environment } from '../../core/environment.js';
 import { synthesize } from '../../cli/synth.js';
+import { expectExit, type CliResult } from './cli.js';
 
 const scratch: string[] = [];
 /** A temporary folder removed by removeTrainingScratch (call it in afterAll). */
@@ -68,4 +70,22 @@ export function only(json: TerraformJson, type: string): any {
   const resources = Object.values(json.resource[type] ?? {});
   if (resources.length !== 1) throw new Error(`expected one ${type}, found ${resources.length}`);
   return resources[0];
+}
+
+/**
+ * What the first `training-job --no-wait --json` of the test project "wine" (0.5 vCPU, 2 GB on
+ * Fargate) says when it creates its stack; returns what it printed on stdout.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function expectFirstTrainingSubmission(result: CliResult): any {
+  expectExit(result, 0);
+  expect(result.stderr).toMatch(/Plan: \d+ to add, 0 to change, 0 to destroy\./);
+  expect(result.stderr).toContain('image build skipped');
+  // The first plan knows the job's shape from its tags (0.5 vCPU × $0.04048 + 2 GB × $0.004445 in eu-west-1, core/cost/price-table.ts).
+  expect(result.stderr).toContain('Per training run: $0.0291 per job-hour (Fargate 0.5 vCPU × $0.04048 + 2 GB × $0.004445); at most $0.70 per attempt at the 24 h timeout');
+  const submitted = JSON.parse(result.stdout);
+  expect(submitted.cost.perRun.hourUsd).toBeCloseTo(0.5 * 0.04048 + 2 * 0.004445, 9);
+  expect(submitted.jobId).toMatch(/^[0-9a-f-]{36}$/);
+  expect(submitted.jobName).toMatch(/^batch-wine-\d{8}T\d{6}-[a-z0-9]+$/);
+  return submitted;
 }

@@ -6,7 +6,7 @@ import { execa } from 'execa';
 import { terraformProcessesIn } from '../../cli/effects/terraform-processes.js';
 import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { sharedParameterNames } from '../../core/naming.js';
-import { cliResult, runCli, startCli, type CliResult } from '../harness/cli.js';
+import { cliResult, expectExit, runCli, startCli, type CliResult } from '../harness/cli.js';
 import { emulatorCliEnv, motoPython, motoResourceNames, startTestMoto, TEST_REGION, type TestMoto } from '../harness/moto.js';
 import { requireTool, toolchainEnv } from '../harness/toolchain.js';
 import { copyTestProject, fargateTrainingResources } from '../harness/training-project.js';
@@ -29,10 +29,6 @@ const tempDir = (prefix: string) => {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   scratch.push(dir);
   return dir;
-};
-
-const expectExit = (result: CliResult, code: number) => {
-  if (result.exitCode !== code) throw new Error(`exit ${result.exitCode}, expected ${code}\n--- stderr ---\n${result.stderr}\n--- stdout ---\n${result.stdout}`);
 };
 
 /** A lock object as tofu writes it, held by a run on another machine that started `minutesAgo`. */

@@ -13,10 +13,10 @@ import { pythonEnv } from '../../cli/local/python-tools.js';
 import { repoRoot } from '../../cli/paths.js';
 import { mlflowCredentialSecretNames, mlflowLoadBalancerCertificateParameterName, sharedParameterNames } from '../../core/naming.js';
 import { withMlflowCaFile } from '../../core/training/mlflow-ca.js';
-import { runCli, type CliResult } from '../harness/cli.js';
+import { expectExit, runCli } from '../harness/cli.js';
 import { startTestMlflowServer, type TestMlflowServer } from '../harness/mlflow.js';
 import { emulatorCliEnv, motoPython, motoResourceNames, TEST_REGION, type TestMoto } from '../harness/moto.js';
-import { copyTestProject, fargateTrainingResources } from '../harness/training-project.js';
+import { copyTestProject, fargateTrainingResources, expectFirstTrainingSubmission } from '../harness/training-project.js';
 import { privateKeysInStates, startMotoWithStateBucket } from './mlflow-server-setup.js';
 
 /**
@@ -141,10 +141,6 @@ const RETAINED: Record<string, { reason: string; drop: (answer: Answer, after: R
   'rds:DescribeEvents': { reason: 'RDS keeps its event history for 14 days', drop: () => undefined },
 };
 
-const expectExit = (result: CliResult, code: number) => {
-  if (result.exitCode !== code) throw new Error(`exit ${result.exitCode}, expected ${code}\n--- stderr ---\n${result.stderr.slice(-4000)}\n--- stdout ---\n${result.stdout.slice(-2000)}`);
-};
-
 interface ServerInventory {
   resources: Record<string, string[]>;
   ssm_values: Record<string, string>;
@@ -175,6 +171,14 @@ describe('the whole lifecycle in one emulator account with one MLflow server', (
     const result = await runCli(args, { ...env, ...extraEnv });
     stepSeconds[label] = Math.round((Date.now() - at) / 1000);
     return result;
+  };
+  /** The MLflow server stack run again: a plan with no change, and no apply. */
+  const expectServerUnchanged = async (label: string) => {
+    const run = await step(label, ['mlflow-server', '--image-build', 'skip', '--json']);
+    expectExit(run, 0);
+    expect(JSON.parse(run.stdout).plan).toEqual({ add: 0, change: 0, destroy: 0, updatedInPlace: [], replaced: [] });
+    expect(run.stderr).toContain('No changes: the infrastructure matches the configuration.');
+    expect(run.stderr).not.toContain('tofu apply');
   };
   const deploy = (label: string, ...args: string[]) => step(label, ['deployment-job', '--project', ML_PROJECT, '--image-build', 'skip', '--json', ...args]);
   const inPython = async (script: string, args: string[]) => {
@@ -345,11 +349,7 @@ describe('the whole lifecycle in one emulator account with one MLflow server', (
   });
 
   it('mlflow-server run again changes nothing', async () => {
-    const again = await step('mlflow-server again', ['mlflow-server', '--image-build', 'skip', '--json']);
-    expectExit(again, 0);
-    expect(JSON.parse(again.stdout).plan).toEqual({ add: 0, change: 0, destroy: 0, updatedInPlace: [], replaced: [] });
-    expect(again.stderr).toContain('No changes: the infrastructure matches the configuration.');
-    expect(again.stderr).not.toContain('tofu apply');
+    await expectServerUnchanged('mlflow-server again');
   });
 
   it('two trainings register versions 1 and 2', async () => {
@@ -371,15 +371,7 @@ describe('the whole lifecycle in one emulator account with one MLflow server', (
   it("training-job applies the training stack in the server's private subnets, registers the job definition with the server's URI, CA and credential, and submits (--no-wait --json)", async () => {
     expectExit(await step('training-job other', ['training-job', '--project', OTHER, '--image-build', 'skip', '--no-wait', '--json']), 0);
     const result = await step('training-job', ['training-job', '--project', ML_PROJECT, '--image-build', 'skip', '--no-wait', '--json']);
-    expectExit(result, 0);
-    expect(result.stderr).toMatch(/Plan: \d+ to add, 0 to change, 0 to destroy\./);
-    expect(result.stderr).toContain('image build skipped');
-    // The first plan knows the job's shape from its tags (0.5 vCPU × $0.04048 + 2 GB × $0.004445 in eu-west-1, core/cost/price-table.ts).
-    expect(result.stderr).toContain('Per training run: $0.0291 per job-hour (Fargate 0.5 vCPU × $0.04048 + 2 GB × $0.004445); at most $0.70 per attempt at the 24 h timeout');
-    submitted = JSON.parse(result.stdout);
-    expect(submitted.cost.perRun.hourUsd).toBeCloseTo(0.5 * 0.04048 + 2 * 0.004445, 9);
-    expect(submitted.jobId).toMatch(/^[0-9a-f-]{36}$/);
-    expect(submitted.jobName).toMatch(/^batch-wine-\d{8}T\d{6}-[a-z0-9]+$/);
+    submitted = expectFirstTrainingSubmission(result);
     expect(await stateObjects()).toEqual([
       `${PROJECT}/${ENV_NAME}/mlflow-server.tfstate`,
       `${PROJECT}/${ENV_NAME}/mlflow-server/vpn/ca.json`,
@@ -660,11 +652,7 @@ describe('the whole lifecycle in one emulator account with one MLflow server', (
   });
 
   it('mlflow-server run a third time, with training and deployment stacks in its network, still changes nothing', async () => {
-    const third = await step('mlflow-server third', ['mlflow-server', '--image-build', 'skip', '--json']);
-    expectExit(third, 0);
-    expect(JSON.parse(third.stdout).plan).toEqual({ add: 0, change: 0, destroy: 0, updatedInPlace: [], replaced: [] });
-    expect(third.stderr).toContain('No changes: the infrastructure matches the configuration.');
-    expect(third.stderr).not.toContain('tofu apply');
+    await expectServerUnchanged('mlflow-server third');
   });
 
   it('deployment-job-rm leaves nothing of the deployment behind, and a second -rm has nothing to do', async () => {

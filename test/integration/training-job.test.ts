@@ -7,11 +7,11 @@ import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/cl
 import { execa } from 'execa';
 import { MlflowClient } from '../../cli/effects/mlflow.js';
 import { pythonEnv } from '../../cli/local/python-tools.js';
-import { runCli, type CliResult } from '../harness/cli.js';
+import { expectExit, runCli } from '../harness/cli.js';
 import { startTestMlflowServer, type TestMlflowServer } from '../harness/mlflow.js';
 import { emulatorCliEnv, motoResourceNames, TEST_REGION, startTestMoto, type TestMoto } from '../harness/moto.js';
 import { requireTool, toolchainEnv } from '../harness/toolchain.js';
-import { copyTestProject, fargateTrainingResources } from '../harness/training-project.js';
+import { copyTestProject, fargateTrainingResources, expectFirstTrainingSubmission } from '../harness/training-project.js';
 
 /**
  * `training-job` and `training-job-rm` through the built CLI against moto (server mode, Batch in its
@@ -85,10 +85,6 @@ async function stateKeys(s3: S3Client): Promise<string[]> {
   return ((await s3.send(new ListObjectsV2Command({ Bucket: STATE_BUCKET }))).Contents ?? []).map((object) => object.Key!).sort();
 }
 
-const expectExit = (result: CliResult, code: number) => {
-  if (result.exitCode !== code) throw new Error(`exit ${result.exitCode}, expected ${code}\n--- stderr ---\n${result.stderr}\n--- stdout ---\n${result.stdout}`);
-};
-
 describe('training-job against moto and a real MLflow server', () => {
   let mlflow: TestMlflowServer;
   let fixture: Fixture;
@@ -145,15 +141,7 @@ describe('training-job against moto and a real MLflow server', () => {
 
   it('applies the stack from empty, registers the job definition with the right resources and env, and submits (--no-wait --json)', async () => {
     const result = await cli(['training-job', '--project', 'wine', '--image-build', 'skip', '--no-wait', '--json']);
-    expectExit(result, 0);
-    expect(result.stderr).toMatch(/Plan: \d+ to add, 0 to change, 0 to destroy\./);
-    expect(result.stderr).toContain('image build skipped');
-    // The first plan knows the job's shape from its tags (0.5 vCPU × $0.04048 + 2 GB × $0.004445 in eu-west-1, core/cost/price-table.ts).
-    expect(result.stderr).toContain('Per training run: $0.0291 per job-hour (Fargate 0.5 vCPU × $0.04048 + 2 GB × $0.004445); at most $0.70 per attempt at the 24 h timeout');
-    submitted = JSON.parse(result.stdout);
-    expect(submitted.cost.perRun.hourUsd).toBeCloseTo(0.5 * 0.04048 + 2 * 0.004445, 9);
-    expect(submitted.jobId).toMatch(/^[0-9a-f-]{36}$/);
-    expect(submitted.jobName).toMatch(/^batch-wine-\d{8}T\d{6}-[a-z0-9]+$/);
+    submitted = expectFirstTrainingSubmission(result);
     expect(await stateKeys(fixture.clients.s3)).toEqual(['acme/dev/training/wine.tfstate']);
 
     const [definition] = (await fixture.clients.batch.send(new DescribeJobDefinitionsCommand({ jobDefinitions: [submitted.jobDefinition] }))).jobDefinitions ?? [];
